@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+// Runtime configuration, read once from the environment. Every value has a default that works on a
+// developer machine with local PostgreSQL and Redis; production sets them explicitly.
+const configSchema = z.object({
+  /** HTTP port; 0 picks a free port (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/talash'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix for BullMQ queues and Redis channels, so that several instances (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().default('talash'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `log` writes messages to the sms_log table; `http` posts them to SMS_HTTP_URL. */
+  SMS_DRIVER: z.enum(['log', 'http']).default('log'),
+  SMS_HTTP_URL: z.string().url().optional(),
+  SMS_HTTP_TOKEN: z.string().optional(),
+  SMS_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Shared secret that dispatchers enter to open the dashboard until per-officer accounts exist. */
+  DISPATCH_ACCESS_TOKEN: z.string().min(16).optional(),
+  /** Secret for signing session cookies. Generated per process when unset, which logs everyone out on restart. */
+  SESSION_SECRET: z.string().min(32).optional(),
+  /** Largest accepted photo upload, in bytes. */
+  MAX_PHOTO_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  /** Largest accepted photo, in pixels (width × height), against decompression bombs. */
+  MAX_PHOTO_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  /** Public report submissions allowed per client address per minute. */
+  PUBLIC_REPORTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Optional raster basemap URL template ({z}/{x}/{y}); without it the map shows only the boundaries. */
+  BASEMAP_TILE_URL: z.string().optional(),
+  /** Whether the server sits behind a reverse proxy that sets X-Forwarded-For (Express `trust proxy`). */
+  TRUST_PROXY: z.string().default('loopback'),
+  /** Marks session cookies Secure (HTTPS only). Turn off only for plain-HTTP development. */
+  SECURE_COOKIES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  OUTBOX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().positive().default(2000),
+  OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  OUTBOX_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  OUTBOX_LOCK_MS: z.coerce.number().int().positive().default(30_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses the environment into a Config, or throws an error naming every invalid variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { ApiError } from '../errors.js';
+import { logger } from '../logger.js';
+import type { Platform } from '../platform.js';
+import { dispatchRoutes } from './routes/dispatch-routes.js';
+import { geofenceRoutes } from './routes/geofence-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { reportRoutes } from './routes/report-routes.js';
+
+const UI_DIRECTORY = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
+
+/** Builds the Express application: the JSON API under /api and the built web UI at /. */
+export function createApp(platform: Platform): express.Express {
+  const { config, db, redis, repositories, services, sessions, hub } = platform;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // maplibre-gl runs its workers from blob: URLs and draws tiles from data:/blob: images.
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': [
+            "'self'",
+            'data:',
+            'blob:',
+            ...(config.BASEMAP_TILE_URL
+              ? [new URL(config.BASEMAP_TILE_URL.replace(/[{}]/g, '')).origin]
+              : []),
+          ],
+          'connect-src': ["'self'"],
+        },
+      },
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger,
+      // Query strings can carry coordinates; log the path only.
+      serializers: {
+        req: (request: { method: string; url: string }) => ({
+          method: request.method,
+          path: request.url.split('?')[0],
+        }),
+      },
+      autoLogging: {
+        ignore: (request) => request.url === '/api/health' || request.url?.startsWith('/assets/') === true,
+      },
+    }),
+  );
+  app.use('/api', express.json({ limit: '64kb' }));
+
+  app.use('/api', healthRoutes(db, redis));
+  app.get('/api/config', (_request, response) => {
+    response.json({ basemapTileUrl: config.BASEMAP_TILE_URL ?? null });
+  });
+  app.use('/api', geofenceRoutes(services.geofence, repositories.jurisdictions));
+  app.use(
+    '/api',
+    reportRoutes(services.reports, repositories.cases, {
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      maxPhotoPixels: config.MAX_PHOTO_PIXELS,
+      reportsPerMinute: config.PUBLIC_REPORTS_PER_MINUTE,
+    }),
+  );
+  app.use(
+    '/api',
+    dispatchRoutes(sessions, repositories.cases, hub, { secureCookies: config.SECURE_COOKIES }),
+  );
+  app.use('/api', (request, _response, next) => {
+    next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));
+  });
+
+  if (existsSync(UI_DIRECTORY)) {
+    app.use(express.static(UI_DIRECTORY, { index: 'index.html', maxAge: '1h' }));
+    app.get('/{*path}', (_request, response) => response.sendFile('index.html', { root: UI_DIRECTORY }));
+  } else {
+    logger.warn({ directory: UI_DIRECTORY }, 'web UI is not built; run `npm run build:ui`');
+  }
+
+  app.use(errorHandler);
+  return app;
+}
+
+function errorHandler(error: unknown, request: Request, response: Response, _next: NextFunction): void {
+  if (error instanceof ApiError) {
+    response
+      .status(error.status)
+      .json({ error: { code: error.code, message: error.message, field: error.field } });
+    return;
+  }
+  const bodyError = error as { type?: string; status?: number };
+  if (bodyError.type === 'entity.parse.failed') {
+    response
+      .status(400)
+      .json({ error: { code: 'INVALID_JSON', message: 'The request body is not valid JSON.' } });
+    return;
+  }
+  if (bodyError.type === 'entity.too.large') {
+    response
+      .status(413)
+      .json({ error: { code: 'BODY_TOO_LARGE', message: 'The request body is larger than 64 KB.' } });
+    return;
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  response
+    .status(500)
+    .json({ error: { code: 'INTERNAL_ERROR', message: 'Something failed on the server. Try again.' } });
+}

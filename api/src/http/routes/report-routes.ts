@@ -1,0 +1,112 @@
+import { type Request, type Response, Router } from 'express';
+import multer from 'multer';
+import { ApiError } from '../../errors.js';
+import type { CaseRepository } from '../../repositories/case-repository.js';
+import { preparePhoto } from '../../services/photo-intake.js';
+import type { ReportService } from '../../services/report-service.js';
+import { normaliseTrackingCode } from '../../services/tracking-code.js';
+import { perMinuteLimit } from '../rate-limits.js';
+import { multipartFieldsToReport, parseReport } from '../report-input.js';
+
+export interface ReportRouteOptions {
+  maxPhotoBytes: number;
+  maxPhotoPixels: number;
+  reportsPerMinute: number;
+}
+
+/** Public intake of missing-child reports, and the public tracking of a case by its code. */
+export function reportRoutes(
+  reports: ReportService,
+  cases: CaseRepository,
+  options: ReportRouteOptions,
+): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: options.maxPhotoBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
+  });
+
+  const readMultipart = (request: Request, response: Response) =>
+    new Promise<void>((resolve, reject) => {
+      upload.single('photo')(request, response, (error: unknown) => {
+        if (!error) return resolve();
+        if (error instanceof multer.MulterError) {
+          const code = error.code === 'LIMIT_FILE_SIZE' ? 'PHOTO_TOO_LARGE' : 'INVALID_UPLOAD';
+          const status = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+          const hint =
+            error.code === 'LIMIT_FILE_SIZE'
+              ? `The photo is larger than ${options.maxPhotoBytes} bytes. Send a smaller photo.`
+              : `${error.message}. Send one photo in the "photo" field with the report fields.`;
+          return reject(new ApiError(status, code, hint, error.field ?? 'photo'));
+        }
+        reject(error);
+      });
+    });
+
+  router.post('/reports', perMinuteLimit(options.reportsPerMinute), async (request, response) => {
+    let body: unknown = request.body;
+    let photoUpload: Buffer | undefined;
+
+    if (request.is('multipart/form-data')) {
+      await readMultipart(request, response);
+      body = multipartFieldsToReport(request.body ?? {});
+      photoUpload = request.file?.buffer;
+    } else if (!request.is('application/json')) {
+      throw new ApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send the report as application/json or multipart/form-data.',
+      );
+    }
+
+    // Validate everything before writing anything: a bad photo must not leave a case behind.
+    const report = parseReport(body);
+    const photo = photoUpload ? await preparePhoto(photoUpload, options.maxPhotoPixels) : undefined;
+    const receipt = await reports.submit(report, photo);
+    response.status(201).location(`/api/track/${receipt.trackingCode}`).json(receipt);
+  });
+
+  router.get('/track/:code', perMinuteLimit(30), async (request, response) => {
+    const code = normaliseTrackingCode(String(request.params.code));
+    if (!code) {
+      throw new ApiError(
+        400,
+        'INVALID_TRACKING_CODE',
+        'A tracking code looks like TL-7KQ4-M2XD-9PBE.',
+        'code',
+      );
+    }
+    const found = await cases.findPublicStatus(code);
+    if (!found)
+      throw new ApiError(
+        404,
+        'CASE_NOT_FOUND',
+        'No case has this tracking code. Check the code in your SMS.',
+      );
+
+    const { caseRow, alerts } = found;
+    response.set('cache-control', 'no-store').json({
+      trackingCode: caseRow.trackingCode,
+      status: caseRow.status,
+      reportedAt: new Date(caseRow.createdAt).toISOString(),
+      district: caseRow.districtCode
+        ? { code: caseRow.districtCode, name: caseRow.districtName, nameUr: caseRow.districtNameUr }
+        : null,
+      timeline: [
+        { event: 'reported', at: new Date(caseRow.createdAt).toISOString() },
+        ...alerts.map((alert: { post: string; createdAt: Date; acknowledgedAt: Date | null }) => ({
+          event: `alerted-${alert.post.toLowerCase()}`,
+          at: new Date(alert.createdAt).toISOString(),
+        })),
+        ...alerts
+          .filter((alert: { acknowledgedAt: Date | null }) => alert.acknowledgedAt)
+          .map((alert: { post: string; acknowledgedAt: Date | null }) => ({
+            event: `acknowledged-${alert.post.toLowerCase()}`,
+            at: new Date(alert.acknowledgedAt as Date).toISOString(),
+          })),
+      ],
+    });
+  });
+
+  return router;
+}

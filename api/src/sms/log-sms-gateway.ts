@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import type { SmsGateway, SmsMessage, SmsSendResult } from './sms-gateway.js';
+
+/**
+ * Development driver: "sends" by writing the message to the sms_log table. The unique outbox_id
+ * makes a second delivery of the same message a no-op, as a real gateway's idempotency key would.
+ */
+export class LogSmsGateway implements SmsGateway {
+  readonly name = 'log';
+
+  constructor(private readonly db: Knex) {}
+
+  async send(message: SmsMessage): Promise<SmsSendResult> {
+    const result = await this.db.raw<{ rows: { id: number }[] }>(
+      `INSERT INTO sms_log (outbox_id, recipient, body) VALUES (?, ?, ?)
+       ON CONFLICT (outbox_id) DO UPDATE SET outbox_id = EXCLUDED.outbox_id
+       RETURNING id`,
+      [message.idempotencyKey, message.recipient, message.body],
+    );
+    return { gatewayMessageId: `log-${result.rows[0]?.id}` };
+  }
+}

@@ -1,0 +1,199 @@
+// `npm run setup`: prepares a machine to run Talash, and can run again at any time.
+// Checks PostgreSQL (with PostGIS) and Redis, installing them from the OS packages when running as
+// root on Debian/Ubuntu, or stops with the exact command to run; then creates the database, applies
+// migrations, imports the bundled boundaries, builds the native faiss addon and the web UI, and loads
+// sample duty officers and reports.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { ensureDispatchAccessToken } from '../api/src/auth/dispatch-access-token.js';
+import { loadConfig } from '../api/src/config.js';
+import { createDatabase } from '../api/src/database.js';
+import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
+import { migrateToLatest } from '../sql/migrate.js';
+import { loadSampleData } from './sample-data.js';
+
+const config = loadConfig();
+const isRoot = process.getuid?.() === 0;
+const hasApt = existsSync('/usr/bin/apt-get');
+
+function step(message: string): void {
+  console.log(`\n== ${message}`);
+}
+
+function fail(message: string): never {
+  console.error(`\nsetup failed: ${message}`);
+  process.exit(1);
+}
+
+function aptInstall(packages: string[]): void {
+  console.log(`installing ${packages.join(' ')} from the OS packages`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...packages], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function installOrExplain(packages: string[], reason: string): void {
+  if (isRoot && hasApt) {
+    aptInstall(packages);
+    return;
+  }
+  fail(
+    `${reason}. Install it with:\n  sudo apt-get install -y ${packages.join(' ')}\nthen run 'npm run setup' again.`,
+  );
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function ensurePostgres(): Promise<void> {
+  step('PostgreSQL');
+  const serverUrl = new URL(config.DATABASE_URL);
+  const databaseName = serverUrl.pathname.replace(/^\//, '');
+  serverUrl.pathname = '/postgres';
+
+  if (!(await canConnect(serverUrl.toString()))) {
+    if (!existsSync('/usr/bin/pg_ctlcluster')) {
+      installOrExplain(['postgresql', 'postgresql-contrib'], 'PostgreSQL is not installed');
+    }
+    if (isRoot && existsSync('/usr/bin/pg_ctlcluster')) {
+      spawnSync(
+        'bash',
+        ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | tail -1) main start'],
+        {
+          stdio: 'inherit',
+        },
+      );
+    }
+    if (!(await canConnect(serverUrl.toString()))) {
+      fail(
+        `cannot connect to PostgreSQL at ${serverUrl.host}. Start it (e.g. 'sudo pg_ctlcluster 15 main start') ` +
+          'or set DATABASE_URL to a server you can reach.',
+      );
+    }
+  }
+
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  try {
+    const version = await admin.query<{ major: string }>(
+      `SELECT current_setting('server_version_num')::int / 10000 AS major`,
+    );
+    const major = version.rows[0]?.major;
+    const postgis = await admin.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'`);
+    if (postgis.rowCount === 0) {
+      installOrExplain([`postgresql-${major}-postgis-3`], `PostGIS is not installed for PostgreSQL ${major}`);
+    }
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(databaseName)}`);
+      console.log(`created database ${databaseName}`);
+    } else {
+      console.log(`database ${databaseName} exists`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+async function ensureRedis(): Promise<void> {
+  step('Redis');
+  const ping = async () => {
+    const redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      await redis.connect();
+      return (await redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      redis.disconnect();
+    }
+  };
+  if (await ping()) {
+    console.log('Redis answers');
+    return;
+  }
+  if (!existsSync('/usr/bin/redis-server')) installOrExplain(['redis-server'], 'Redis is not installed');
+  if (isRoot) {
+    spawnSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379'], {
+      stdio: 'inherit',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!(await ping())) {
+    fail(
+      `cannot reach Redis at ${config.REDIS_URL}. Start it with 'redis-server --daemonize yes' or set REDIS_URL.`,
+    );
+  }
+}
+
+function buildNativeAndUi(): void {
+  step('faiss addon and web UI');
+  if (!existsSync('/usr/include/faiss/IndexFlat.h')) {
+    installOrExplain(
+      ['libfaiss-dev', 'liblapack-dev', 'libblas-dev'],
+      'the faiss library headers are missing',
+    );
+  }
+  execFileSync('bash', ['scripts/build-faiss.sh'], { stdio: 'inherit' });
+  execFileSync('npx', ['vite', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
+}
+
+async function main(): Promise<void> {
+  await ensurePostgres();
+  await ensureRedis();
+  buildNativeAndUi();
+
+  const db = createDatabase(config.DATABASE_URL, 4);
+  try {
+    step('migrations');
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date');
+
+    step('boundaries');
+    const report = await importOsmPakistan(db, { publish: true, createdBy: 'setup' });
+    if (report.alreadyImported) {
+      console.log(`boundary version ${report.versionId} from this file is already live`);
+    } else {
+      console.log(
+        `version ${report.versionId}: ${report.stored.province} provinces, ${report.stored.region} regions, ` +
+          `${report.stored.district} districts, ${report.pieces} lookup pieces`,
+      );
+      for (const repair of report.repaired)
+        console.log(`repaired ${repair.level} ${repair.name}: ${repair.reason}`);
+      for (const rejection of report.rejected)
+        console.log(`rejected ${rejection.level} ${rejection.name}: ${rejection.reason}`);
+    }
+
+    step('sample data');
+    const sample = await loadSampleData(db);
+    console.log(`${sample.dutyOfficers} duty officers and ${sample.reports} sample reports loaded`);
+
+    step('dispatcher access token');
+    const token = ensureDispatchAccessToken();
+    console.log(`dispatchers sign in with the token in ${token.path}`);
+  } finally {
+    await db.destroy();
+  }
+  console.log('\nsetup complete: run `npm start` and open http://localhost:8080');
+}
+
+await main();

@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import * as jurisdictions from './migrations/20261204000100_jurisdictions.js';
+import * as casesAlertsOutbox from './migrations/20261204000200_cases_alerts_outbox.js';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+// Migrations in the order they apply. They are imported here, not discovered on disk by knex, so
+// that they load the same way under tsx, vitest and a compiled build. Add new ones at the end.
+const MIGRATIONS: [name: string, migration: Migration][] = [
+  ['20261204000100_jurisdictions', jurisdictions],
+  ['20261204000200_cases_alerts_outbox', casesAlertsOutbox],
+];
+
+const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+/** Applies every migration the database has not seen yet. Returns their names. */
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource, tableName: 'knex_migrations' })) as [
+    number,
+    string[],
+  ];
+  return applied;
+}
