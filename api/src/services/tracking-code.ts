@@ -17,9 +17,9 @@ export function createTrackingCode(): string {
 
 /** Normalises user input (lower case, spaces, O for 0) to the canonical form, or returns undefined if malformed. */
 export function normaliseTrackingCode(input: string): string | undefined {
-  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
-  const match = /^TL([0-9A-HJKMNP-TV-Z]{12})$/.exec(compact);
-  if (!match?.[1]) return undefined;
-  const characters = match[1];
+  const compact = input.toUpperCase().replace(/[\s-]/g, '');
+  if (!compact.startsWith('TL')) return undefined;
+  const characters = compact.slice(2).replace(/O/g, '0').replace(/[IL]/g, '1');
+  if (!/^[0-9A-HJKMNP-TV-Z]{12}$/.test(characters)) return undefined;
   return `TL-${characters.slice(0, 4)}-${characters.slice(4, 8)}-${characters.slice(8, 12)}`;
 }

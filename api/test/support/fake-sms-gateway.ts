@@ -20,6 +20,8 @@ export class FakeSmsGateway {
   requests = 0;
   /** Answer the next N requests with HTTP 503 without delivering. */
   failNext = 0;
+  /** Answer the next N requests with HTTP 400, a rejection that must not be retried. */
+  rejectNext = 0;
   /** Called after a message is delivered and before the answer is sent. */
   onDelivered: ((message: DeliveredSms) => Promise<void> | void) | undefined;
 
@@ -42,6 +44,11 @@ export class FakeSmsGateway {
         if (this.failNext > 0) {
           this.failNext -= 1;
           response.writeHead(503).end('{"error":"temporarily unavailable"}');
+          return;
+        }
+        if (this.rejectNext > 0) {
+          this.rejectNext -= 1;
+          response.writeHead(400).end('{"error":"invalid recipient"}');
           return;
         }
         const key = String(request.headers['idempotency-key'] ?? '');
