@@ -1,0 +1,63 @@
+export type DetectorName = 'tiny_face_detector' | 'ssd_mobilenetv1';
+
+/** One detector run; the passes of a strategy run in order until one finds a face. */
+export interface DetectionPass {
+  detector: DetectorName;
+  minScore: number;
+  /**
+   * Runs on the photo upscaled to at least PADDED_MIN_SIDE pixels and surrounded by a border of
+   * repeated edge pixels. Both detectors miss faces that fill the whole frame (tight crops such as
+   * 150×150 face chips or 92×112 ID-style photos) because they were trained on faces with context.
+   */
+  padded: boolean;
+}
+
+export interface DetectionStrategy {
+  /** Longer side of the decoded photo in pixels; larger photos are downscaled before detection. */
+  maxSide: number;
+  passes: readonly DetectionPass[];
+}
+
+export type DetectionStrategyName = 'fast' | 'accurate' | 'baseline';
+
+/** Input size of the tiny face detector; 416 balances speed and recall for faces ≥ 40 px. */
+export const TINY_DETECTOR_INPUT_SIZE = 416;
+
+/** Minimum longer side of the image of a padded pass. */
+export const PADDED_MIN_SIDE = 320;
+
+/** Border added on each side in a padded pass, as a fraction of the longer side. */
+export const PADDING_FRACTION = 0.5;
+
+/**
+ * Strategies measured by bench/faces-bench.ts (figures in bench/README.md).
+ *
+ * - fast: the tiny detector first (about 40–80 ms), SSD MobileNet (about 230 ms at any photo size,
+ *   because it always reads 512×512) only when the tiny detector finds nothing, then both on a
+ *   padded photo.
+ * - accurate: SSD MobileNet first, then the padded passes.
+ * - baseline: face-api's defaults (SSD MobileNet at 0.3, photo scaled to 640 px), kept for comparison.
+ */
+export const DETECTION_STRATEGIES: Record<DetectionStrategyName, DetectionStrategy> = {
+  fast: {
+    maxSide: 1024,
+    passes: [
+      { detector: 'tiny_face_detector', minScore: 0.5, padded: false },
+      { detector: 'ssd_mobilenetv1', minScore: 0.5, padded: false },
+      { detector: 'ssd_mobilenetv1', minScore: 0.5, padded: true },
+      { detector: 'tiny_face_detector', minScore: 0.5, padded: true },
+    ],
+  },
+  accurate: {
+    maxSide: 1024,
+    passes: [
+      { detector: 'ssd_mobilenetv1', minScore: 0.5, padded: false },
+      { detector: 'ssd_mobilenetv1', minScore: 0.5, padded: true },
+      { detector: 'tiny_face_detector', minScore: 0.5, padded: true },
+    ],
+  },
+  baseline: {
+    maxSide: 640,
+    passes: [{ detector: 'ssd_mobilenetv1', minScore: 0.3, padded: false }],
+  },
+};
