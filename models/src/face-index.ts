@@ -1,0 +1,489 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, constants, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import faiss from 'faiss-node';
+import { DESCRIPTOR_DIMENSION, type DescriptorInput, toUnitDescriptor } from './descriptor.js';
+import { DescriptorError, FaceIndexError } from './errors.js';
+import { type HnswParameters, readHnswParameters, writeHnswParameters } from './hnsw-parameters.js';
+
+/**
+ * Id of a face row in Postgres: a uuid, or a bigint as the decimal string that pg returns for it.
+ */
+export type FaceId = string;
+
+export interface FaceIndexRow {
+  faceId: FaceId;
+  descriptor: DescriptorInput;
+}
+
+export interface FaceMatch {
+  faceId: FaceId;
+  /** Cosine similarity in [-1, 1]; compare it with FACE_MATCH_THRESHOLD. */
+  similarity: number;
+}
+
+export type FaceIndexKind = 'flat' | 'hnsw';
+
+export interface FaceIndexOptions {
+  /** 'auto' builds a flat index up to FLAT_INDEX_MAX_SIZE faces and HNSW above it. */
+  kind?: FaceIndexKind | 'auto';
+  /** HNSW graph degree (faiss's M). */
+  hnswNeighbors?: number;
+  hnswEfConstruction?: number;
+  hnswEfSearch?: number;
+}
+
+export interface SearchOptions {
+  /** Number of matches to return at most. */
+  k?: number;
+  /** Matches below this similarity are left out. */
+  minSimilarity?: number;
+}
+
+/**
+ * Largest gallery kept in an exact (flat) index. A flat search scans every descriptor, about
+ * 4 ms per query at 100,000 faces on the reference machine (bench/README.md), so above this size
+ * HNSW keeps searches within a few milliseconds.
+ */
+export const FLAT_INDEX_MAX_SIZE = 50_000;
+
+/** Share of removed-but-still-stored HNSW entries above which `needsRebuild` turns true. */
+const MAX_TOMBSTONE_SHARE = 0.1;
+
+/** Vectors per faiss `add` call; faiss-node copies a JS array element by element, so chunks bound memory. */
+const ADD_CHUNK_VECTORS = 4096;
+
+const DEFAULT_HNSW = { neighbors: 32, efConstruction: 40, efSearch: 128 };
+const MAX_FACE_ID_LENGTH = 200;
+const SAVED_FORMAT_VERSION = 1;
+const INDEX_FILE = 'faces.faiss';
+const ID_MAP_FILE = 'faces.ids.json';
+
+interface SavedIdMap {
+  formatVersion: number;
+  kind: FaceIndexKind;
+  dimension: number;
+  metric: 'inner_product';
+  hnsw: HnswParameters | null;
+  /** faiss label (position) → face id; null marks an HNSW entry removed but still in the graph. */
+  faceIds: (FaceId | null)[];
+  indexSha256: string;
+}
+
+/**
+ * Face descriptor index that returns Postgres face ids, never faiss positions.
+ *
+ * Descriptors are L2-normalised and searched by inner product, so the score is the cosine
+ * similarity and one threshold works for flat and HNSW alike; on unit vectors this ranks exactly
+ * as L2 distance would (‖a − b‖² = 2 − 2·a·b).
+ *
+ * faiss-node has no add_with_ids: a vector's label is its insertion position. The index keeps
+ * position → id (`faceIds`) and id → position. Flat removal uses faiss `remove_ids`, which shifts
+ * every later vector down, and the map is compacted the same way. faiss cannot remove from HNSW,
+ * so removed HNSW entries stay in the graph as tombstones that search skips until a rebuild.
+ *
+ * Postgres is the source of truth: the index can always be rebuilt from the faces table with
+ * `FaceIndex.build`, and `needsRebuild` says when that is due.
+ */
+export class FaceIndex {
+  readonly kind: FaceIndexKind;
+  private readonly index: faiss.Index;
+  private faceIds: (FaceId | null)[];
+  private positions: Map<FaceId, number>;
+  private tombstones: number;
+  private readonly hnsw: HnswParameters | null;
+
+  private constructor(
+    kind: FaceIndexKind,
+    index: faiss.Index,
+    faceIds: (FaceId | null)[],
+    hnsw: HnswParameters | null,
+  ) {
+    this.kind = kind;
+    this.index = index;
+    this.faceIds = faceIds;
+    this.hnsw = hnsw;
+    this.positions = new Map();
+    this.tombstones = 0;
+    faceIds.forEach((faceId, position) => {
+      if (faceId === null) {
+        this.tombstones++;
+      } else {
+        this.positions.set(faceId, position);
+      }
+    });
+  }
+
+  /** Creates an empty index; 'auto' picks flat. */
+  static async create(options: FaceIndexOptions = {}): Promise<FaceIndex> {
+    const kind = options.kind === 'hnsw' ? 'hnsw' : 'flat';
+    if (kind === 'flat') {
+      return new FaceIndex(
+        'flat',
+        faiss.Index.fromFactory(DESCRIPTOR_DIMENSION, 'Flat', innerProduct()),
+        [],
+        null,
+      );
+    }
+    const { index, parameters } = await createHnswIndex(options);
+    return new FaceIndex('hnsw', index, [], parameters);
+  }
+
+  /** Builds an index from rows such as the faces table; 'auto' picks the kind by row count. */
+  static async build(rows: readonly FaceIndexRow[], options: FaceIndexOptions = {}): Promise<FaceIndex> {
+    const faceIds = rows.map((row) => row.faceId);
+    const descriptors = new Float32Array(rows.length * DESCRIPTOR_DIMENSION);
+    rows.forEach((row, i) => {
+      descriptors.set(toUnitDescriptor(row.descriptor, `rows[${i}].descriptor`), i * DESCRIPTOR_DIMENSION);
+    });
+    return FaceIndex.buildFromBatch(faceIds, descriptors, options);
+  }
+
+  /**
+   * Builds an index from ids and one packed Float32Array of descriptors (row i at i × 128), the
+   * cheapest input for large galleries.
+   */
+  static async buildFromBatch(
+    faceIds: readonly FaceId[],
+    descriptors: Float32Array,
+    options: FaceIndexOptions = {},
+  ): Promise<FaceIndex> {
+    const autoKind = faceIds.length > FLAT_INDEX_MAX_SIZE ? 'hnsw' : 'flat';
+    const kind = !options.kind || options.kind === 'auto' ? autoKind : options.kind;
+    const index = await FaceIndex.create({ ...options, kind });
+    index.addBatch(faceIds, descriptors);
+    return index;
+  }
+
+  /** Reads an index saved by `save` and checks that its id map belongs to it. */
+  static async load(directory: string): Promise<FaceIndex> {
+    const indexFile = path.join(directory, INDEX_FILE);
+    const idMapFile = path.join(directory, ID_MAP_FILE);
+
+    let saved: SavedIdMap;
+    try {
+      saved = parseSavedIdMap(JSON.parse(await readFile(idMapFile, 'utf8')), idMapFile);
+    } catch (error) {
+      if (error instanceof FaceIndexError) throw error;
+      throw new FaceIndexError(
+        'FACE_INDEX_FILE_INVALID',
+        `cannot read ${idMapFile}: ${describe(error)}`,
+        'directory',
+        {
+          cause: error,
+        },
+      );
+    }
+
+    const checksum = await sha256OfFile(indexFile).catch((error: unknown) => {
+      throw new FaceIndexError(
+        'FACE_INDEX_FILE_INVALID',
+        `cannot read ${indexFile}: ${describe(error)}`,
+        'directory',
+        {
+          cause: error,
+        },
+      );
+    });
+    if (checksum !== saved.indexSha256) {
+      throw new FaceIndexError(
+        'FACE_INDEX_FILE_INVALID',
+        `${indexFile} does not match ${idMapFile} (sha256 differs); rebuild the index from the faces table`,
+        'directory',
+      );
+    }
+
+    const index = faiss.Index.read(indexFile);
+    if (index.getDimension() !== DESCRIPTOR_DIMENSION || index.ntotal() !== saved.faceIds.length) {
+      throw new FaceIndexError(
+        'FACE_INDEX_FILE_INVALID',
+        `${indexFile} holds ${index.ntotal()} vectors of dimension ${index.getDimension()}, but the id map lists ${saved.faceIds.length} of dimension ${DESCRIPTOR_DIMENSION}`,
+        'directory',
+      );
+    }
+    // The file, not the JSON, decides how an HNSW index searches; reading it also checks its layout.
+    const hnsw = saved.kind === 'hnsw' ? await readHnswParameters(indexFile) : null;
+    return new FaceIndex(saved.kind, index, saved.faceIds, hnsw);
+  }
+
+  /** Number of faces that search can return. */
+  get size(): number {
+    return this.positions.size;
+  }
+
+  /**
+   * True when a rebuild from the faces table would serve better: the flat index has outgrown
+   * FLAT_INDEX_MAX_SIZE, or over 10% of the HNSW entries are removed faces.
+   */
+  get needsRebuild(): boolean {
+    if (this.kind === 'flat') {
+      return this.size > FLAT_INDEX_MAX_SIZE;
+    }
+    return this.tombstones > MAX_TOMBSTONE_SHARE * this.faceIds.length;
+  }
+
+  /** HNSW search and build depths, or null for a flat index. */
+  get hnswParameters(): HnswParameters | null {
+    return this.hnsw ? { ...this.hnsw } : null;
+  }
+
+  has(faceId: FaceId): boolean {
+    return this.positions.has(faceId);
+  }
+
+  /** Adds faces; rejects the whole batch, adding nothing, if any id or descriptor is invalid. */
+  add(rows: readonly FaceIndexRow[]): void {
+    const descriptors = new Float32Array(rows.length * DESCRIPTOR_DIMENSION);
+    rows.forEach((row, i) => {
+      descriptors.set(toUnitDescriptor(row.descriptor, `rows[${i}].descriptor`), i * DESCRIPTOR_DIMENSION);
+    });
+    this.addBatch(
+      rows.map((row) => row.faceId),
+      descriptors,
+    );
+  }
+
+  /** Adds faces given as ids and one packed Float32Array (row i at i × 128); all or nothing. */
+  addBatch(faceIds: readonly FaceId[], descriptors: Float32Array): void {
+    if (descriptors.length !== faceIds.length * DESCRIPTOR_DIMENSION) {
+      throw new DescriptorError(
+        'DESCRIPTOR_DIMENSION_MISMATCH',
+        `descriptors has ${descriptors.length} values for ${faceIds.length} face ids; expected ${faceIds.length} × ${DESCRIPTOR_DIMENSION}`,
+        'descriptors',
+      );
+    }
+    this.checkNewFaceIds(faceIds);
+    const unit = normaliseBatch(descriptors);
+
+    for (let start = 0; start < faceIds.length; start += ADD_CHUNK_VECTORS) {
+      const end = Math.min(faceIds.length, start + ADD_CHUNK_VECTORS);
+      this.index.add(Array.from(unit.subarray(start * DESCRIPTOR_DIMENSION, end * DESCRIPTOR_DIMENSION)));
+    }
+    for (const faceId of faceIds) {
+      this.positions.set(faceId, this.faceIds.length);
+      this.faceIds.push(faceId);
+    }
+    this.assertInSync();
+  }
+
+  /** Removes faces by id and returns how many were present; unknown ids are ignored. */
+  remove(faceIds: Iterable<FaceId>): number {
+    const removedPositions = new Set<number>();
+    for (const faceId of faceIds) {
+      const position = this.positions.get(faceId);
+      if (position !== undefined) {
+        removedPositions.add(position);
+      }
+    }
+    if (removedPositions.size === 0) {
+      return 0;
+    }
+
+    if (this.kind === 'hnsw') {
+      for (const position of removedPositions) {
+        this.positions.delete(this.faceIds[position] as FaceId);
+        this.faceIds[position] = null;
+      }
+      this.tombstones += removedPositions.size;
+      return removedPositions.size;
+    }
+
+    const removed = this.index.removeIds([...removedPositions]);
+    if (removed !== removedPositions.size) {
+      throw new Error(
+        `faiss removed ${removed} of ${removedPositions.size} vectors; the face index is out of sync, rebuild it from the faces table`,
+      );
+    }
+    // faiss's IndexFlat::remove_ids keeps the remaining vectors in order and closes the gaps, so
+    // filtering the map in order gives every survivor its new label.
+    this.faceIds = this.faceIds.filter((_, position) => !removedPositions.has(position));
+    this.positions = new Map(this.faceIds.map((faceId, position) => [faceId as FaceId, position]));
+    this.assertInSync();
+    return removedPositions.size;
+  }
+
+  /** Returns up to k faces most similar to the descriptor, most similar first. */
+  search(descriptor: DescriptorInput, options: SearchOptions = {}): FaceMatch[] {
+    const k = options.k ?? 10;
+    if (!Number.isInteger(k) || k < 1) {
+      throw new FaceIndexError('FACE_INDEX_OPTIONS_INVALID', `k must be a positive integer, got ${k}`, 'k');
+    }
+    const query = toUnitDescriptor(descriptor);
+    const stored = this.faceIds.length;
+    if (this.size === 0) {
+      return [];
+    }
+
+    // Removed HNSW entries can fill result slots, so ask for that many more.
+    const requested = Math.min(stored, k + this.tombstones);
+    const { labels, distances } = this.index.search(Array.from(query), requested);
+
+    const minSimilarity = options.minSimilarity ?? -Infinity;
+    const matches: FaceMatch[] = [];
+    for (let i = 0; i < labels.length && matches.length < k; i++) {
+      const label = labels[i] as number;
+      const similarity = distances[i] as number;
+      const faceId = label >= 0 ? this.faceIds[label] : null;
+      if (faceId != null && similarity >= minSimilarity) {
+        matches.push({ faceId, similarity });
+      }
+    }
+    return matches;
+  }
+
+  /**
+   * Writes the faiss index and the id map into a directory, replacing an earlier save. Each file is
+   * written under a temporary name and renamed; `load` detects a half-replaced pair by checksum.
+   */
+  async save(directory: string): Promise<void> {
+    await mkdir(directory, { recursive: true });
+    // faiss-node does not catch faiss's C++ exceptions in write(), so an unwritable directory
+    // would abort the process; check it here first.
+    await access(directory, constants.W_OK);
+
+    const indexFile = path.join(directory, INDEX_FILE);
+    const idMapFile = path.join(directory, ID_MAP_FILE);
+    const temporaryIndexFile = `${indexFile}.${process.pid}.tmp`;
+    const temporaryIdMapFile = `${idMapFile}.${process.pid}.tmp`;
+    try {
+      this.index.write(temporaryIndexFile);
+      const saved: SavedIdMap = {
+        formatVersion: SAVED_FORMAT_VERSION,
+        kind: this.kind,
+        dimension: DESCRIPTOR_DIMENSION,
+        metric: 'inner_product',
+        hnsw: this.hnsw,
+        faceIds: this.faceIds,
+        indexSha256: await sha256OfFile(temporaryIndexFile),
+      };
+      await writeFile(temporaryIdMapFile, JSON.stringify(saved));
+      await rename(temporaryIndexFile, indexFile);
+      await rename(temporaryIdMapFile, idMapFile);
+    } finally {
+      await rm(temporaryIndexFile, { force: true });
+      await rm(temporaryIdMapFile, { force: true });
+    }
+  }
+
+  private checkNewFaceIds(faceIds: readonly FaceId[]): void {
+    const seen = new Set<FaceId>();
+    faceIds.forEach((faceId, i) => {
+      if (typeof faceId !== 'string' || faceId.length === 0 || faceId.length > MAX_FACE_ID_LENGTH) {
+        throw new FaceIndexError(
+          'FACE_ID_INVALID',
+          `faceIds[${i}] must be a non-empty string of at most ${MAX_FACE_ID_LENGTH} characters; pass bigint ids as decimal strings`,
+          'faceId',
+        );
+      }
+      if (this.positions.has(faceId) || seen.has(faceId)) {
+        throw new FaceIndexError(
+          'FACE_ID_DUPLICATE',
+          `face id ${faceId} is already in the index; remove it before adding it again`,
+          'faceId',
+        );
+      }
+      seen.add(faceId);
+    });
+  }
+
+  private assertInSync(): void {
+    if (this.index.ntotal() !== this.faceIds.length) {
+      throw new Error(
+        `faiss holds ${this.index.ntotal()} vectors but the id map ${this.faceIds.length}; rebuild the face index from the faces table`,
+      );
+    }
+  }
+}
+
+function innerProduct(): faiss.MetricType {
+  return faiss.MetricType.METRIC_INNER_PRODUCT;
+}
+
+/** Validates and L2-normalises every row of a packed batch into a new array. */
+function normaliseBatch(descriptors: Float32Array): Float32Array {
+  const unit = new Float32Array(descriptors.length);
+  const rows = descriptors.length / DESCRIPTOR_DIMENSION;
+  for (let row = 0; row < rows; row++) {
+    const start = row * DESCRIPTOR_DIMENSION;
+    unit.set(
+      toUnitDescriptor(descriptors.subarray(start, start + DESCRIPTOR_DIMENSION), `descriptors[${row}]`),
+      start,
+    );
+  }
+  return unit;
+}
+
+/**
+ * Creates an empty IndexHNSWFlat with our efConstruction and efSearch, which faiss-node cannot set
+ * directly (see hnsw-parameters.ts): the empty index is saved, patched and read back.
+ */
+async function createHnswIndex(
+  options: FaceIndexOptions,
+): Promise<{ index: faiss.Index; parameters: HnswParameters }> {
+  const neighbors = options.hnswNeighbors ?? DEFAULT_HNSW.neighbors;
+  if (!Number.isInteger(neighbors) || neighbors < 4 || neighbors > 256) {
+    throw new FaceIndexError(
+      'FACE_INDEX_OPTIONS_INVALID',
+      `hnswNeighbors must be an integer from 4 to 256, got ${neighbors}`,
+      'hnswNeighbors',
+    );
+  }
+  const parameters: HnswParameters = {
+    efConstruction: options.hnswEfConstruction ?? DEFAULT_HNSW.efConstruction,
+    efSearch: options.hnswEfSearch ?? DEFAULT_HNSW.efSearch,
+  };
+
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-hnsw-'));
+  const file = path.join(directory, 'empty.faiss');
+  try {
+    faiss.Index.fromFactory(DESCRIPTOR_DIMENSION, `HNSW${neighbors}`, innerProduct()).write(file);
+    await writeHnswParameters(file, parameters);
+    return { index: faiss.Index.read(file), parameters: await readHnswParameters(file) };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+function parseSavedIdMap(value: unknown, file: string): SavedIdMap {
+  const saved = value as Partial<SavedIdMap> | null;
+  const invalid = (reason: string) =>
+    new FaceIndexError(
+      'FACE_INDEX_FILE_INVALID',
+      `${file}: ${reason}; rebuild the index from the faces table`,
+      'directory',
+    );
+
+  if (!saved || typeof saved !== 'object') throw invalid('not a JSON object');
+  if (saved.formatVersion !== SAVED_FORMAT_VERSION)
+    throw invalid(`format version ${saved.formatVersion} is not ${SAVED_FORMAT_VERSION}`);
+  if (saved.kind !== 'flat' && saved.kind !== 'hnsw') throw invalid(`unknown kind ${saved.kind}`);
+  if (saved.dimension !== DESCRIPTOR_DIMENSION)
+    throw invalid(`dimension ${saved.dimension} is not ${DESCRIPTOR_DIMENSION}`);
+  if (saved.metric !== 'inner_product') throw invalid(`metric ${saved.metric} is not inner_product`);
+  if (typeof saved.indexSha256 !== 'string') throw invalid('indexSha256 is missing');
+  if (!Array.isArray(saved.faceIds)) throw invalid('faceIds is not an array');
+  if (saved.kind === 'flat' && saved.faceIds.includes(null))
+    throw invalid('a flat index cannot hold removed entries');
+
+  const live = saved.faceIds.filter((faceId) => faceId !== null);
+  if (live.some((faceId) => typeof faceId !== 'string'))
+    throw invalid('faceIds holds a value that is not a string');
+  if (new Set(live).size !== live.length) throw invalid('faceIds holds duplicates');
+  return saved as SavedIdMap;
+}
+
+function sha256OfFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
