@@ -111,7 +111,10 @@ export class BulkGeofencer {
     return result;
   }
 
-  /** Geofences points `first` up to, not including, `end` of `coordinates` into the same positions of `result`. */
+  /**
+   * Geofences points `first` up to, not including, `end` of `coordinates` into the same positions of
+   * `result`. A server can split a large batch into ranges to keep its event loop responsive.
+   */
   locateRange(coordinates: Float64Array, first: number, end: number, result: BulkGeofenceResult): void {
     const { districtIndexes, onBorder } = result;
     for (let point = first; point < end; point++) {
