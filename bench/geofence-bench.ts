@@ -2,7 +2,7 @@
 //
 // (a) PostGIS joining the points with the whole district polygons (jurisdictions.geom),
 // (b) PostGIS joining them with the ST_Subdivide pieces, which is what geofence_point reads,
-// (c) the in-memory geofencer on one thread,
+// (c) the in-memory geofencer on one thread, and on one worker thread per core,
 // (d) the number of points whose district or onBorder flag differs between (c) and (b), and
 //     between (c) and (a). Both joins apply geofence_point's rule: the smallest district code among
 //     the districts the point intersects, onBorder when there are several.
@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { createDatabase } from '../api/src/database.js';
 import { BulkGeofencer } from '../api/src/geofence/bulk-geofencer.js';
+import { GeofencerPool } from '../api/src/geofence/geofencer-pool.js';
 import { PAKISTAN_BOX, randomPointsInBox } from '../api/src/geofence/random-points.js';
 import { DistrictPieceRepository } from '../api/src/repositories/district-piece-repository.js';
 import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
@@ -83,16 +84,43 @@ export async function runGeofenceBench(options: GeofenceBenchOptions): Promise<v
         `(grid ${grid.columns} x ${grid.rows} cells of ${grid.cellSize}°, ${grid.mixedCells} crossed by edges)`,
     );
     let result = memory.locateMany(coordinates);
-    const runs: number[] = [];
-    for (let run = 0; run < 5; run++) {
-      runs.push(
-        await timeSeconds(async () => {
-          result = memory.locateMany(coordinates);
-        }),
+    const singleSeconds = await medianSeconds(async () => {
+      result = memory.locateMany(coordinates);
+    });
+    report('(c) in memory, 1 thread (median of 5)', count, singleSeconds, 'after one warm-up run');
+
+    const threads = os.availableParallelism();
+    let pool: GeofencerPool | undefined;
+    const poolSeconds = await timeSeconds(async () => {
+      pool = await GeofencerPool.load(db, { threads });
+    });
+    console.log(`  pool of ${threads} worker threads loaded and started in ${poolSeconds.toFixed(2)} s`);
+    try {
+      const workers = pool as GeofencerPool;
+      let pooled = await workers.locateMany(coordinates);
+      const pooledSeconds = await medianSeconds(async () => {
+        pooled = await workers.locateMany(coordinates);
+      });
+      report(
+        `(c) in memory, ${threads} worker threads (median of 5)`,
+        count,
+        pooledSeconds,
+        'includes copying the points to shared memory',
       );
+      const pooledDifferences = pooled.districtIndexes.reduce(
+        (sum, district, point) =>
+          sum +
+          (district !== result.districtIndexes[point] || pooled.onBorder[point] !== result.onBorder[point]
+            ? 1
+            : 0),
+        0,
+      );
+      console.log(
+        `  answers differing between the worker threads and 1 thread: ${pooledDifferences} (must be 0)`,
+      );
+    } finally {
+      await pool?.close();
     }
-    runs.sort((a, b) => a - b);
-    report('(c) in memory, 1 thread (median of 5)', count, runs[2] as number, 'after one warm-up run');
 
     const memoryAnswers: Answers = {
       codes: Array.from(result.districtIndexes, (district) => memory.districts[district]?.code),
@@ -196,6 +224,14 @@ function report(label: string, count: number, seconds: number, note: string): vo
   console.log(
     `${label.padEnd(52)} ${seconds.toFixed(3).padStart(8)} s ${rate.padStart(12)} points/s  (${note})`,
   );
+}
+
+/** Runs the work 5 times and returns the median duration in seconds. */
+async function medianSeconds(work: () => Promise<unknown>): Promise<number> {
+  const runs: number[] = [];
+  for (let run = 0; run < 5; run++) runs.push(await timeSeconds(work));
+  runs.sort((a, b) => a - b);
+  return runs[2] as number;
 }
 
 async function timeSeconds(work: () => Promise<unknown>): Promise<number> {

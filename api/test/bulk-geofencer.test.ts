@@ -7,6 +7,7 @@ import {
   type DistrictPieceSet,
   pieceIntersectsPoint,
 } from '../src/geofence/district-piece-set.js';
+import { GeofencerPool } from '../src/geofence/geofencer-pool.js';
 import {
   classifyPointInPolygon,
   classifyPointInRing,
@@ -257,6 +258,28 @@ describe('BulkGeofencer', () => {
       }
     }
     expect(differences).toEqual([]);
+  });
+});
+
+describe('GeofencerPool', () => {
+  it('matches the single-thread geofencer', async () => {
+    const pool = await GeofencerPool.start(pieces, { threads: 2 });
+    try {
+      const coordinates = randomPointsInBox(50_001, 11, PAKISTAN_BOX);
+      const expected = geofencer.locateMany(coordinates);
+      const actual = await pool.locateMany(coordinates);
+      expect(Array.from(actual.districtIndexes)).toEqual(Array.from(expected.districtIndexes));
+      expect(Array.from(actual.onBorder)).toEqual(Array.from(expected.onBorder));
+
+      // A view that starts one number into shared memory, so lon, lat pairs sit at odd offsets.
+      const shared = new Float64Array(new SharedArrayBuffer(coordinates.byteLength + 8));
+      shared.set(coordinates, 1);
+      const shifted = await pool.locateMany(shared.subarray(1));
+      expect(Array.from(shifted.districtIndexes)).toEqual(Array.from(expected.districtIndexes));
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.locateMany(Float64Array.from([74.3917, 31.49352]))).rejects.toThrow(/closed/);
   });
 });
 
