@@ -1,0 +1,103 @@
+// Calls the Talash API from the dashboard. Every call sends the session cookie and turns a JSON error
+// body ({ error: { code, message, field } }) into an ApiError that the page can translate by code.
+import type { Alert, ApiErrorBody, Case, DistrictCollection, Photo, PublicConfig } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function isErrorBody(body: unknown): body is ApiErrorBody {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return false;
+  const error = (body as { error: unknown }).error;
+  return (
+    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+  );
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', ...init.headers },
+    });
+  } catch (cause) {
+    throw new ApiError(0, 'NETWORK_ERROR', `Request to ${path} failed: ${String(cause)}`);
+  }
+
+  if (response.status === 204) return undefined as T;
+
+  const text = await response.text();
+  let body: unknown = null;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+
+  if (!response.ok) {
+    if (isErrorBody(body)) {
+      throw new ApiError(response.status, body.error.code, body.error.message, body.error.field);
+    }
+    throw new ApiError(response.status, 'HTTP_ERROR', `${path} returned HTTP ${response.status}`);
+  }
+  return body as T;
+}
+
+function jsonBody(value: unknown): RequestInit {
+  return { body: JSON.stringify(value), headers: { 'Content-Type': 'application/json' } };
+}
+
+export async function signIn(accessToken: string): Promise<void> {
+  await request<void>('/api/session', { method: 'POST', ...jsonBody({ accessToken }) });
+}
+
+export async function signOut(): Promise<void> {
+  await request<void>('/api/session', { method: 'DELETE' });
+}
+
+// Returns false when the API responds 401 AUTH_REQUIRED, and throws any other failure.
+export async function isSignedIn(): Promise<boolean> {
+  try {
+    const session = await request<{ signedIn: boolean }>('/api/session');
+    return session.signedIn === true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false;
+    throw error;
+  }
+}
+
+export function fetchPublicConfig(): Promise<PublicConfig> {
+  return request<PublicConfig>('/api/config');
+}
+
+export function fetchDistricts(): Promise<DistrictCollection> {
+  return request<DistrictCollection>('/api/jurisdictions?level=district');
+}
+
+export async function fetchDistrictAlerts(districtCode: string): Promise<Alert[]> {
+  const query = new URLSearchParams({ district: districtCode, limit: '200' });
+  const body = await request<{ alerts: Alert[] }>(`/api/alerts?${query}`);
+  return body.alerts;
+}
+
+export async function fetchUnassignedCases(): Promise<Case[]> {
+  const body = await request<{ cases: Case[] }>('/api/cases/unassigned?limit=200');
+  return body.cases;
+}
+
+export async function fetchCasePhotos(caseId: string): Promise<Photo[]> {
+  const body = await request<{ photos: Photo[] }>(`/api/cases/${encodeURIComponent(caseId)}/photos`);
+  return body.photos;
+}
