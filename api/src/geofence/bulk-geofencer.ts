@@ -19,6 +19,12 @@ export interface BulkGeofenceMatch {
   onBorder: boolean;
 }
 
+/** The piece set and grid of a geofencer in shared memory, to hand to worker threads without copies. */
+export interface SharedGeofencerParts {
+  pieces: DistrictPieceSet;
+  grid: CellGrid;
+}
+
 /** Results for a batch of points, by position in the batch. */
 export interface BulkGeofenceResult {
   /** Index into `BulkGeofencer.districts` of each point's district, or -1 outside every district. */
@@ -52,18 +58,18 @@ export class BulkGeofencer {
   private readonly index: Flatbush;
   private readonly grid: CellGrid;
 
-  private constructor(pieces: DistrictPieceSet, gridOptions: CellGridOptions) {
+  private constructor(pieces: DistrictPieceSet, index: Flatbush, grid: CellGrid) {
     this.pieces = pieces;
     this.districts = pieces.districts;
     this.versionId = pieces.versionId;
-    this.index = indexPieceBoxes(pieces);
-    this.grid = buildCellGrid(pieces, this.index, gridOptions);
+    this.index = index;
+    this.grid = grid;
   }
 
   /** Loads the live district pieces from Postgres and builds the geofencer. */
   static async load(db: Knex, gridOptions: CellGridOptions = DEFAULT_GRID_OPTIONS): Promise<BulkGeofencer> {
     const rows = await new DistrictPieceRepository(db).loadLiveDistrictPieces();
-    return new BulkGeofencer(buildDistrictPieceSet(rows), gridOptions);
+    return BulkGeofencer.fromPieceSet(buildDistrictPieceSet(rows), gridOptions);
   }
 
   /** Builds the geofencer from an already loaded piece set. */
@@ -71,7 +77,21 @@ export class BulkGeofencer {
     pieces: DistrictPieceSet,
     gridOptions: CellGridOptions = DEFAULT_GRID_OPTIONS,
   ): BulkGeofencer {
-    return new BulkGeofencer(pieces, gridOptions);
+    const index = indexPieceBoxes(pieces);
+    return new BulkGeofencer(pieces, index, buildCellGrid(pieces, index, gridOptions));
+  }
+
+  /** Rebuilds a geofencer around parts from `toSharedParts`, typically in a worker thread. */
+  static fromSharedParts(parts: SharedGeofencerParts): BulkGeofencer {
+    return new BulkGeofencer(parts.pieces, indexPieceBoxes(parts.pieces), parts.grid);
+  }
+
+  /**
+   * Copies the piece set and the grid into SharedArrayBuffers. Worker threads that receive them share
+   * one copy of the grid, which also shares the CPU cache between them.
+   */
+  toSharedParts(): SharedGeofencerParts {
+    return { pieces: copyToSharedMemory(this.pieces), grid: copyToSharedMemory(this.grid) };
   }
 
   /** Statistics of the grid, for logs and benchmarks. */
@@ -183,6 +203,22 @@ export class BulkGeofencer {
 
     return first === -1 ? OUTSIDE_CELL : first * 2 + (many ? 1 : 0);
   }
+}
+
+/** Returns a shallow copy of the object in which every typed array lives in a SharedArrayBuffer. */
+function copyToSharedMemory<T extends object>(parts: T): T {
+  const copy = { ...parts };
+  for (const [key, value] of Object.entries(copy)) {
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const TypedArray = value.constructor as new (buffer: SharedArrayBuffer) => ArrayBufferView;
+      const shared = new TypedArray(new SharedArrayBuffer(value.byteLength)) as unknown as {
+        set(source: unknown): void;
+      };
+      shared.set(value);
+      (copy as Record<string, unknown>)[key] = shared;
+    }
+  }
+  return copy;
 }
 
 function indexPieceBoxes(pieces: DistrictPieceSet): Flatbush {

@@ -3,17 +3,19 @@ import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import { createLogger } from '../logger.js';
 import { DistrictPieceRepository } from '../repositories/district-piece-repository.js';
-import { type BulkGeofenceResult, DEFAULT_GRID_OPTIONS } from './bulk-geofencer.js';
+import {
+  type BulkGeofenceResult,
+  BulkGeofencer,
+  DEFAULT_GRID_OPTIONS,
+  type SharedGeofencerParts,
+} from './bulk-geofencer.js';
 import type { CellGridOptions } from './cell-grid.js';
 import { buildDistrictPieceSet, type DistrictPieceSet, type GeofenceDistrict } from './district-piece-set.js';
 
 const log = createLogger('GeofencerPool');
 
-/** Start data of each worker thread. */
-export interface GeofenceWorkerData {
-  pieces: DistrictPieceSet;
-  gridOptions: CellGridOptions;
-}
+/** Start data of each worker thread: the geofencer's arrays in shared memory. */
+export type GeofenceWorkerData = SharedGeofencerParts;
 
 /** One range of a batch for a worker; the buffers are shared, so the worker writes results in place. */
 export interface GeofenceWorkerTask {
@@ -34,9 +36,9 @@ interface PendingTask {
 }
 
 /**
- * Geofences batches of points on worker threads, each with its own BulkGeofencer built from the same
- * piece set, so a large batch neither blocks the event loop nor stays on one core. Results are the
- * same as `BulkGeofencer.locateMany`.
+ * Geofences batches of points on worker threads that share one BulkGeofencer's arrays, so a large
+ * batch neither blocks the event loop nor stays on one core. Results are the same as
+ * `BulkGeofencer.locateMany`.
  */
 export class GeofencerPool {
   readonly districts: readonly GeofenceDistrict[];
@@ -71,7 +73,8 @@ export class GeofencerPool {
   }
 
   /**
-   * Starts `threads` workers (default: one per core) and waits until each has built its grid.
+   * Builds the grid once, starts `threads` workers (default: one per core) on it and waits until each
+   * is ready.
    * NOTE: only the TypeScript path, through geofence-worker-entry.mjs and tsx, has ever run. The
    * project has no compiled build yet that would load geofence-worker.js.
    */
@@ -83,10 +86,8 @@ export class GeofencerPool {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new Error(`threads must be a positive integer, got ${threads}`);
     }
-    const workerData: GeofenceWorkerData = {
-      pieces,
-      gridOptions: options.gridOptions ?? DEFAULT_GRID_OPTIONS,
-    };
+    const geofencer = BulkGeofencer.fromPieceSet(pieces, options.gridOptions ?? DEFAULT_GRID_OPTIONS);
+    const workerData: GeofenceWorkerData = geofencer.toSharedParts();
     const workers = Array.from({ length: threads }, () => startWorker(workerData));
 
     try {
