@@ -133,18 +133,19 @@ function findRoundingBoundaryPoints(wanted: number): { piece: number; x: number;
       vertex + 1 < (pieces.ringStarts[exterior + 1] as number);
       vertex += 3
     ) {
-      const [x1, y1, x2, y2] = pieces.coordinates.subarray(vertex * 2, vertex * 2 + 4) as unknown as number[];
+      const x1 = pieces.coordinates[vertex * 2] as number;
+      const y1 = pieces.coordinates[vertex * 2 + 1] as number;
+      const x2 = pieces.coordinates[vertex * 2 + 2] as number;
+      const y2 = pieces.coordinates[vertex * 2 + 3] as number;
       if (x1 === x2 || y1 === y2) continue;
+
       for (let step = 1; step < 64; step++) {
-        const y = (y1 as number) + (step / 64) * ((y2 as number) - (y1 as number));
-        const xOnLine =
-          (x1 as number) +
-          ((y - (y1 as number)) * ((x2 as number) - (x1 as number))) / ((y2 as number) - (y1 as number));
+        const y = y1 + (step / 64) * (y2 - y1);
+        const xOnLine = x1 + ((y - y1) * (x2 - x1)) / (y2 - y1);
         for (const shift of [-1, 0, 1]) {
           const x = nextDouble(xOnLine, shift);
-          const side =
-            ((x2 as number) - (x1 as number)) * (y - (y1 as number)) -
-            (x - (x1 as number)) * ((y2 as number) - (y1 as number));
+          // The side value exactly as PostGIS computes it in point_in_ring.
+          const side = (x2 - x1) * (y - y1) - (x - x1) * (y2 - y1);
           if (side !== 0) continue;
           exteriorVertices ??= ringVertices(exterior);
           if (classifyPoint(exteriorVertices, [x, y]) === 1) found.push({ piece, x, y });
@@ -152,7 +153,7 @@ function findRoundingBoundaryPoints(wanted: number): { piece: number; x: number;
       }
     }
   }
-  return found;
+  return found.slice(0, wanted);
 }
 
 describe('BulkGeofencer', () => {
