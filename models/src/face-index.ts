@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, constants, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import faiss from 'faiss-node';
@@ -55,7 +65,8 @@ const MAX_TOMBSTONE_SHARE = 0.1;
 /** Vectors per faiss `add` call; faiss-node copies a JS array element by element, so chunks bound memory. */
 const ADD_CHUNK_VECTORS = 4096;
 
-const DEFAULT_HNSW = { neighbors: 32, efConstruction: 40, efSearch: 128 };
+/** HNSW build and search parameters; bench/README.md has the recall and latency they give. */
+export const HNSW_DEFAULTS = { neighbors: 32, efConstruction: 40, efSearch: 128 } as const;
 const MAX_FACE_ID_LENGTH = 200;
 const SAVED_FORMAT_VERSION = 1;
 const INDEX_FILE = 'faces.faiss';
@@ -157,8 +168,15 @@ export class FaceIndex {
     return index;
   }
 
-  /** Reads an index saved by `save` and checks that its id map belongs to it. */
-  static async load(directory: string): Promise<FaceIndex> {
+  /**
+   * Reads an index saved by `save` and checks that its id map belongs to it. `hnswEfSearch`
+   * changes the search depth of a saved HNSW index without rebuilding it; the saved files are left
+   * unchanged.
+   */
+  static async load(
+    directory: string,
+    options: Pick<FaceIndexOptions, 'hnswEfSearch'> = {},
+  ): Promise<FaceIndex> {
     const indexFile = path.join(directory, INDEX_FILE);
     const idMapFile = path.join(directory, ID_MAP_FILE);
 
@@ -195,17 +213,18 @@ export class FaceIndex {
       );
     }
 
-    const index = faiss.Index.read(indexFile);
-    if (index.getDimension() !== DESCRIPTOR_DIMENSION || index.ntotal() !== saved.faceIds.length) {
+    const index = await readIndexFile(indexFile, saved.kind, options.hnswEfSearch);
+    if (
+      index.index.getDimension() !== DESCRIPTOR_DIMENSION ||
+      index.index.ntotal() !== saved.faceIds.length
+    ) {
       throw new FaceIndexError(
         'FACE_INDEX_FILE_INVALID',
-        `${indexFile} holds ${index.ntotal()} vectors of dimension ${index.getDimension()}, but the id map lists ${saved.faceIds.length} of dimension ${DESCRIPTOR_DIMENSION}`,
+        `${indexFile} holds ${index.index.ntotal()} vectors of dimension ${index.index.getDimension()}, but the id map lists ${saved.faceIds.length} of dimension ${DESCRIPTOR_DIMENSION}`,
         'directory',
       );
     }
-    // The file, not the JSON, decides how an HNSW index searches; reading it also checks its layout.
-    const hnsw = saved.kind === 'hnsw' ? await readHnswParameters(indexFile) : null;
-    return new FaceIndex(saved.kind, index, saved.faceIds, hnsw);
+    return new FaceIndex(saved.kind, index.index, saved.faceIds, index.hnsw);
   }
 
   /** Number of faces that search can return. */
@@ -422,7 +441,7 @@ function normaliseBatch(descriptors: Float32Array): Float32Array {
 async function createHnswIndex(
   options: FaceIndexOptions,
 ): Promise<{ index: faiss.Index; parameters: HnswParameters }> {
-  const neighbors = options.hnswNeighbors ?? DEFAULT_HNSW.neighbors;
+  const neighbors = options.hnswNeighbors ?? HNSW_DEFAULTS.neighbors;
   if (!Number.isInteger(neighbors) || neighbors < 4 || neighbors > 256) {
     throw new FaceIndexError(
       'FACE_INDEX_OPTIONS_INVALID',
@@ -431,8 +450,8 @@ async function createHnswIndex(
     );
   }
   const parameters: HnswParameters = {
-    efConstruction: options.hnswEfConstruction ?? DEFAULT_HNSW.efConstruction,
-    efSearch: options.hnswEfSearch ?? DEFAULT_HNSW.efSearch,
+    efConstruction: options.hnswEfConstruction ?? HNSW_DEFAULTS.efConstruction,
+    efSearch: options.hnswEfSearch ?? HNSW_DEFAULTS.efSearch,
   };
 
   const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-hnsw-'));
@@ -441,6 +460,36 @@ async function createHnswIndex(
     faiss.Index.fromFactory(DESCRIPTOR_DIMENSION, `HNSW${neighbors}`, innerProduct()).write(file);
     await writeHnswParameters(file, parameters);
     return { index: faiss.Index.read(file), parameters: await readHnswParameters(file) };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads a saved faiss index. For HNSW the file, not the JSON, decides how it searches, and reading
+ * its parameters also checks the file layout. A different efSearch is applied to a temporary copy.
+ */
+async function readIndexFile(
+  file: string,
+  kind: FaceIndexKind,
+  efSearch: number | undefined,
+): Promise<{ index: faiss.Index; hnsw: HnswParameters | null }> {
+  if (kind === 'flat') {
+    return { index: faiss.Index.read(file), hnsw: null };
+  }
+
+  const saved = await readHnswParameters(file);
+  if (efSearch === undefined || efSearch === saved.efSearch) {
+    return { index: faiss.Index.read(file), hnsw: saved };
+  }
+
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-hnsw-'));
+  const copy = path.join(directory, 'index.faiss');
+  try {
+    await copyFile(file, copy);
+    const parameters = { ...saved, efSearch };
+    await writeHnswParameters(copy, parameters);
+    return { index: faiss.Index.read(copy), hnsw: parameters };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -216,6 +216,11 @@ describe('FaceIndex files', () => {
       efConstruction: 48,
       efSearch: 96,
     });
+
+    const deeper = await FaceIndex.load(saveDirectory, { hnswEfSearch: 200 });
+    expect(deeper.hnswParameters).toEqual({ efConstruction: 48, efSearch: 200 });
+    expect(deeper.search(rowOf(5), { k: 1 })[0]?.faceId).toBe(uuids[5]);
+    expect((await readHnswParameters(path.join(saveDirectory, 'faces.faiss'))).efSearch).toBe(96);
   });
 });
 
