@@ -1,0 +1,262 @@
+// The dispatcher page in a real Chromium against the real API and worker: sign in, choose Lahore,
+// see the map draw it, receive a new report live in the list and on the map, then switch to Urdu.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
+
+// A point inside Lahore district, away from its boundary.
+const LAST_SEEN = { lat: 31.49352, lon: 74.3917 };
+
+type DistrictFeature = { properties: { code: string; name: string; nameUr: string | null } };
+type TestWindow = Window & { __talashMap?: MaplibreMap; __talashPageMarker?: string };
+
+async function fetchLahore(baseUrl: string): Promise<DistrictFeature['properties']> {
+  const response = await fetch(`${baseUrl}/api/jurisdictions?level=district`);
+  expect(response.status).toBe(200);
+  const collection = (await response.json()) as { features: DistrictFeature[] };
+  const lahore = collection.features.find((feature) => feature.properties.name === 'Lahore');
+  if (!lahore) throw new Error('the bundled boundaries have no district named Lahore');
+  return lahore.properties;
+}
+
+async function postReport(baseUrl: string): Promise<{ id: string; trackingCode: string }> {
+  const response = await fetch(`${baseUrl}/api/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      child: { name: 'Test Child', age: 7, sex: 'female', description: 'red shirt' },
+      lastSeen: { ...LAST_SEEN, at: new Date().toISOString() },
+      reporter: { name: 'Test Reporter', phone: '+923001234567' },
+    }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string; trackingCode: string };
+}
+
+// Waits until the map has finished drawing and returns the codes of the features of `layer` on screen.
+async function renderedCodes(page: Page, layer: string, property: string): Promise<string[]> {
+  await page.waitForFunction(() => {
+    const map = (window as TestWindow).__talashMap;
+    return map?.loaded() === true && !map.isMoving();
+  });
+  return page.evaluate(
+    ({ layer, property }) => {
+      const map = (window as TestWindow).__talashMap;
+      if (!map) return [];
+      return map
+        .queryRenderedFeatures({ layers: [layer] })
+        .map((feature) => String(feature.properties[property]));
+    },
+    { layer, property },
+  );
+}
+
+// Share of the map's pixels that are the highlight colour of the chosen district (amber over cream).
+async function highlightedShare(page: Page): Promise<number> {
+  const png = await page.locator('.map').screenshot();
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let matching = 0;
+  for (let offset = 0; offset < data.length; offset += info.channels) {
+    const red = data[offset] ?? 0;
+    const green = data[offset + 1] ?? 0;
+    const blue = data[offset + 2] ?? 0;
+    if (red > 235 && green > 200 && green < 230 && blue > 130 && blue < 175) matching += 1;
+  }
+  return matching / (info.width * info.height);
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
+  let platform: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  const requestedUrls: string[] = [];
+  const glyphResponses: { url: string; status: number }[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // The API serves ui/dist, so build it from the current sources first.
+    await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
+    platform = await startTestPlatform();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--enable-unsafe-swiftshader',
+        '--use-angle=swiftshader',
+      ],
+    });
+
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('request', (request) => requestedUrls.push(request.url()));
+    page.on('response', (response) => {
+      if (response.url().includes('/glyphs/'))
+        glyphResponses.push({ url: response.url(), status: response.status() });
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.addInitScript(() => {
+      (window as Window & { __talashTestHooks?: boolean }).__talashTestHooks = true;
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('rejects a wrong access token', async () => {
+    await page.goto(`${platform.baseUrl}/`);
+    await page.getByLabel('Access token', { exact: true }).fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('access token is not valid');
+  });
+
+  it('signs in and draws the chosen district', async () => {
+    const lahore = await fetchLahore(platform.baseUrl);
+
+    await page.getByLabel('Access token', { exact: true }).fill(platform.accessToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('District', { exact: true }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('#district-select option').length > 100);
+    await page.getByLabel('District', { exact: true }).selectOption(lahore.code);
+
+    await expect.poll(() => renderedCodes(page, 'district-selected-fill', 'code')).toContain(lahore.code);
+    expect(await renderedCodes(page, 'district-fill', 'code')).toContain(lahore.code);
+    expect(await highlightedShare(page)).toBeGreaterThan(0.05);
+    await expect.poll(() => page.getByTestId('connection-status').textContent()).toBe('Live');
+  });
+
+  it('shows a new report live in the list and on the map', async () => {
+    await page.evaluate(() => {
+      (window as TestWindow).__talashPageMarker = 'before-report';
+    });
+
+    const receipt = await postReport(platform.baseUrl);
+    const row = page.locator(`[data-tracking-code="${receipt.trackingCode}"]`);
+    await row.waitFor({ timeout: 15_000 });
+
+    expect(await row.textContent()).toContain('Test Child');
+    expect(await row.textContent()).toContain('7 years');
+    expect(await page.evaluate(() => (window as TestWindow).__talashPageMarker)).toBe('before-report');
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toContain('Test Child');
+
+    const caseId = await row.getAttribute('data-case-id');
+    expect(caseId).toBe(receipt.id);
+    await expect.poll(() => renderedCodes(page, 'case-points', 'caseId')).toContain(receipt.id);
+  });
+
+  it('links list rows and map points', async () => {
+    const row = page.locator('[data-testid=queue-list] button', { hasText: 'Test Child' });
+    await row.click();
+    await page.getByTestId('case-detail').waitFor();
+    expect(await page.getByTestId('case-detail').textContent()).toContain('red shirt');
+
+    await waitFor(
+      async () => {
+        const center = await page.evaluate(() => (window as TestWindow).__talashMap?.getCenter().toArray());
+        const moving = await page.evaluate(() => (window as TestWindow).__talashMap?.isMoving());
+        if (!center || moving) return undefined;
+        return Math.abs(center[0] - LAST_SEEN.lon) < 0.01 && Math.abs(center[1] - LAST_SEEN.lat) < 0.01
+          ? true
+          : undefined;
+      },
+      10_000,
+      'the map to fly to the selected case',
+    );
+
+    await page.getByRole('button', { name: 'Close details' }).click();
+    expect(await row.getAttribute('aria-pressed')).toBe('false');
+
+    const pointOnPage = await page.evaluate(({ lon, lat }) => {
+      const map = (window as TestWindow).__talashMap;
+      if (!map) throw new Error('the map test hook is missing');
+      const point = map.project([lon, lat]);
+      const box = map.getCanvas().getBoundingClientRect();
+      return { x: box.left + point.x, y: box.top + point.y };
+    }, LAST_SEEN);
+    await page.mouse.click(pointOnPage.x, pointOnPage.y);
+
+    await expect.poll(() => row.getAttribute('aria-pressed')).toBe('true');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-dispatcher-en.png') });
+  });
+
+  it('switches to Urdu with right-to-left text and Urdu map labels', async () => {
+    const lahore = await fetchLahore(platform.baseUrl);
+    expect(lahore.nameUr).toBe('لاہور');
+
+    await page.getByRole('button', { name: 'اردو' }).click();
+
+    expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
+    expect(await page.locator('html').getAttribute('lang')).toBe('ur');
+    expect(await page.getByLabel('ضلع', { exact: true }).locator('option:checked').textContent()).toBe(
+      'لاہور',
+    );
+
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          (window as TestWindow).__talashMap?.getLayoutProperty('district-labels', 'text-font'),
+        ),
+      )
+      .toEqual(['Noto Naskh Arabic Regular']);
+    await expect.poll(() => renderedCodes(page, 'district-labels', 'nameUr')).toContain('لاہور');
+    await expect
+      .poll(() =>
+        glyphResponses.some((response) =>
+          response.url.includes('Noto%20Naskh%20Arabic%20Regular/64256-64511'),
+        ),
+      )
+      .toBe(true);
+
+    const uiFont = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+    expect(uiFont).toContain('Noto Nastaliq Urdu');
+    expect(await page.evaluate(() => document.fonts.check('16px "Noto Nastaliq Urdu"', 'لاہور'))).toBe(true);
+
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-dispatcher-ur.png') });
+  });
+
+  it('loads everything from the app itself', () => {
+    const outside = requestedUrls.filter(
+      (url) => !url.startsWith(platform.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'),
+    );
+    expect(outside).toEqual([]);
+    expect(glyphResponses.filter((response) => response.status !== 200)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('fits a 360 px wide screen with the list below the map', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+
+    const mapBox = await page.locator('.map').boundingBox();
+    const listBox = await page.getByTestId('queue-list').boundingBox();
+    expect(mapBox).not.toBeNull();
+    expect(listBox).not.toBeNull();
+    expect(listBox?.y ?? 0).toBeGreaterThan((mapBox?.y ?? 0) + (mapBox?.height ?? 0) - 1);
+
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(scrollWidth).toBeLessThanOrEqual(360);
+
+    // The map follows its container's new size and redraws before the screenshot.
+    await page.waitForFunction(() => {
+      const map = (window as TestWindow).__talashMap;
+      if (!map) return false;
+      const canvas = map.getCanvas();
+      return canvas.clientWidth === map.getContainer().clientWidth && map.loaded() && !map.isMoving();
+    });
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'talash-dispatcher-ur-360.png'),
+      fullPage: true,
+    });
+  });
+});
