@@ -52,6 +52,21 @@ async function waitUntilAllSent(caseId: string) {
 }
 
 describe('outbox delivery', () => {
+  it('writes each message once to the SMS log with the development driver', async () => {
+    test = await startTestPlatform({ SMS_DRIVER: 'log' });
+    await seedLahoreOfficers(test.platform.db);
+
+    const receipt = await submitLahoreReport(test.baseUrl);
+    const rows = await waitUntilAllSent(receipt.id);
+
+    const logged = await test.platform.db('sms_log').whereIn(
+      'outbox_id',
+      rows.map((row) => row.id),
+    );
+    expect(logged).toHaveLength(3);
+    expect(logged.every((entry: { body: string }) => entry.body.includes(receipt.trackingCode))).toBe(true);
+  });
+
   it('retries a failing gateway and delivers each SMS once', async () => {
     gateway.failNext = 4;
     test = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url });

@@ -197,7 +197,8 @@ describe('multipart reports with a photo', () => {
   ): FormData {
     const data = new FormData();
     for (const [name, value] of Object.entries(fields)) data.append(name, value);
-    if (photo) data.append('photo', new Blob([new Uint8Array(photo.bytes)], { type: photo.type }), photo.name);
+    if (photo)
+      data.append('photo', new Blob([new Uint8Array(photo.bytes)], { type: photo.type }), photo.name);
     return data;
   }
   const fields = {

@@ -109,6 +109,10 @@ export class BoundaryRepository {
       .update({ import_report: JSON.stringify(report) });
   }
 
+  async analyze(): Promise<void> {
+    await this.db.raw('ANALYZE jurisdictions, jurisdiction_pieces');
+  }
+
   /** Retires the live version (if any) and makes `versionId` live, in the caller's transaction. */
   async publishVersion(trx: Knex.Transaction, versionId: number): Promise<void> {
     // Lock the versions table against a concurrent publish; routing queries keep reading the old

@@ -63,105 +63,111 @@ export async function importOsmPakistan(
   };
   const urduNames = loadUrduNames(URDU_NAMES_FILE);
 
-  return db.transaction(async (trx) => {
-    const versionId =
-      existing?.id ?? (await repository.createDraftVersion(trx, file, sha256, options.createdBy));
-    if (existing) await trx('jurisdictions').where({ version_id: versionId }).delete();
-    const report = emptyReport(file, sha256, versionId, false, false);
-    const provinceIds = new Map<string, { id: number; code: string }>();
-    const regionIds = new Map<string, { id: number; code: string }>();
+  return db
+    .transaction(async (trx) => {
+      const versionId =
+        existing?.id ?? (await repository.createDraftVersion(trx, file, sha256, options.createdBy));
+      if (existing) await trx('jurisdictions').where({ version_id: versionId }).delete();
+      const report = emptyReport(file, sha256, versionId, false, false);
+      const provinceIds = new Map<string, { id: number; code: string }>();
+      const regionIds = new Map<string, { id: number; code: string }>();
 
-    const store = async (
-      level: JurisdictionLevel,
-      item: Feature<Geometry | null, OsmProperties>,
-      code: string,
-      parentId: number | null,
-    ): Promise<number | null> => {
-      const name = item.properties?.name ?? '';
-      if (!item.geometry || !['Polygon', 'MultiPolygon'].includes(item.geometry.type)) {
-        report.rejected.push({
+      const store = async (
+        level: JurisdictionLevel,
+        item: Feature<Geometry | null, OsmProperties>,
+        code: string,
+        parentId: number | null,
+      ): Promise<number | null> => {
+        const name = item.properties?.name ?? '';
+        if (!item.geometry || !['Polygon', 'MultiPolygon'].includes(item.geometry.type)) {
+          report.rejected.push({
+            level,
+            name,
+            reason: `geometry is ${item.geometry?.type ?? 'null'}, not a polygon`,
+          });
+          return null;
+        }
+        const inserted = await repository.insertJurisdiction(trx, {
+          versionId,
           level,
+          code,
           name,
-          reason: `geometry is ${item.geometry?.type ?? 'null'}, not a polygon`,
+          nameUr: urduNames.get(`${level}|${name}`) ?? null,
+          parentId,
+          sourceRef: item.properties?.osmRelations?.map((id) => `osm:relation/${id}`).join(' ') ?? null,
+          geometry: item.geometry,
         });
-        return null;
-      }
-      const inserted = await repository.insertJurisdiction(trx, {
-        versionId,
-        level,
-        code,
-        name,
-        nameUr: urduNames.get(`${level}|${name}`) ?? null,
-        parentId,
-        sourceRef: item.properties?.osmRelations?.map((id) => `osm:relation/${id}`).join(' ') ?? null,
-        geometry: item.geometry,
-      });
-      if (inserted.empty) {
-        report.rejected.push({
-          level,
-          name,
-          reason: `nothing polygonal left after repair (${inserted.invalidReason})`,
-        });
-        return null;
-      }
-      if (inserted.repaired)
-        report.repaired.push({ level, code, name, reason: inserted.invalidReason ?? '' });
-      report.stored[level] += 1;
-      return inserted.id;
-    };
+        if (inserted.empty) {
+          report.rejected.push({
+            level,
+            name,
+            reason: `nothing polygonal left after repair (${inserted.invalidReason})`,
+          });
+          return null;
+        }
+        if (inserted.repaired)
+          report.repaired.push({ level, code, name, reason: inserted.invalidReason ?? '' });
+        report.stored[level] += 1;
+        return inserted.id;
+      };
 
-    for (const item of layers.province) {
-      report.read.province += 1;
-      const name = item.properties?.name ?? '';
-      const code = PROVINCE_CODES[name];
-      if (!code) {
-        report.rejected.push({
-          level: 'province',
-          name,
-          reason: 'no ISO 3166-2 code is known for this name',
-        });
-        continue;
+      for (const item of layers.province) {
+        report.read.province += 1;
+        const name = item.properties?.name ?? '';
+        const code = PROVINCE_CODES[name];
+        if (!code) {
+          report.rejected.push({
+            level: 'province',
+            name,
+            reason: 'no ISO 3166-2 code is known for this name',
+          });
+          continue;
+        }
+        const id = await store('province', item, code, null);
+        if (id !== null) provinceIds.set(name, { id, code });
       }
-      const id = await store('province', item, code, null);
-      if (id !== null) provinceIds.set(name, { id, code });
-    }
 
-    for (const item of layers.region) {
-      report.read.region += 1;
-      const name = item.properties?.name ?? '';
-      const province = provinceIds.get(item.properties?.province ?? '');
-      if (!province) {
-        report.rejected.push({
-          level: 'region',
-          name,
-          reason: `parent province "${item.properties?.province}" not found`,
-        });
-        continue;
+      for (const item of layers.region) {
+        report.read.region += 1;
+        const name = item.properties?.name ?? '';
+        const province = provinceIds.get(item.properties?.province ?? '');
+        if (!province) {
+          report.rejected.push({
+            level: 'region',
+            name,
+            reason: `parent province "${item.properties?.province}" not found`,
+          });
+          continue;
+        }
+        const id = await store('region', item, regionCode(province.code, name), province.id);
+        if (id !== null) regionIds.set(`${item.properties?.province}|${name}`, { id, code: province.code });
       }
-      const id = await store('region', item, regionCode(province.code, name), province.id);
-      if (id !== null) regionIds.set(`${item.properties?.province}|${name}`, { id, code: province.code });
-    }
 
-    for (const item of layers.district) {
-      report.read.district += 1;
-      const name = item.properties?.name ?? '';
-      const region = regionIds.get(`${item.properties?.province}|${item.properties?.division}`);
-      if (!region) {
-        const parent = `${item.properties?.division} (${item.properties?.province})`;
-        report.rejected.push({ level: 'district', name, reason: `parent division ${parent} not found` });
-        continue;
+      for (const item of layers.district) {
+        report.read.district += 1;
+        const name = item.properties?.name ?? '';
+        const region = regionIds.get(`${item.properties?.province}|${item.properties?.division}`);
+        if (!region) {
+          const parent = `${item.properties?.division} (${item.properties?.province})`;
+          report.rejected.push({ level: 'district', name, reason: `parent division ${parent} not found` });
+          continue;
+        }
+        await store('district', item, districtCode(region.code, name), region.id);
       }
-      await store('district', item, districtCode(region.code, name), region.id);
-    }
 
-    report.pieces = await repository.subdivideVersion(trx, versionId);
-    if (options.publish) {
-      await repository.publishVersion(trx, versionId);
-      report.published = true;
-    }
-    await repository.saveImportReport(trx, versionId, report);
-    return report;
-  });
+      report.pieces = await repository.subdivideVersion(trx, versionId);
+      if (options.publish) {
+        await repository.publishVersion(trx, versionId);
+        report.published = true;
+      }
+      await repository.saveImportReport(trx, versionId, report);
+      return report;
+    })
+    .then(async (report) => {
+      // Fresh planner statistics: without them Postgres joins a batch of points against every piece.
+      await repository.analyze();
+      return report;
+    });
 }
 
 function readLayer(topology: Topology, objectName: string): Feature<Geometry | null, OsmProperties>[] {

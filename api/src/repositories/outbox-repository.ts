@@ -44,13 +44,15 @@ export class OutboxRepository {
   /**
    * Locks one pending message for delivery in the caller's transaction. Returns undefined when it is
    * already sent, missing, or locked by another worker that is delivering it right now.
+   * The lock is FOR NO KEY UPDATE so that rows referencing the message (sms_log) can still be
+   * inserted from another connection while it is held; FOR UPDATE would block them until commit.
    */
   async claim(trx: Knex.Transaction, id: string): Promise<OutboxMessage | undefined> {
     const result = await trx.raw<{ rows: OutboxMessage[] }>(
       `SELECT id, kind, case_id AS "caseId", alert_id AS "alertId", recipient, payload, status, attempts
        FROM outbox
        WHERE id = ? AND status = 'pending'
-       FOR UPDATE SKIP LOCKED`,
+       FOR NO KEY UPDATE SKIP LOCKED`,
       [id],
     );
     return result.rows[0];
