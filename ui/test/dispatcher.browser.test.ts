@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSmsGateway } from '../../api/test/support/fake-sms-gateway.js';
 import { startTestPlatform, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,6 +77,7 @@ async function highlightedShare(page: Page): Promise<number> {
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
+  let gateway: FakeSmsGateway;
   let platform: TestPlatform;
   let browser: Browser;
   let page: Page;
@@ -86,7 +88,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
   beforeAll(async () => {
     // The API serves ui/dist, so build it from the current sources first.
     await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
-    platform = await startTestPlatform();
+    // SMS go to a fake HTTP gateway on loopback, as in the API tests. The page never sees them.
+    gateway = new FakeSmsGateway();
+    await gateway.start();
+    platform = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -112,6 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();
+    await gateway?.stop();
   });
 
   it('rejects a wrong access token', async () => {

@@ -42,6 +42,7 @@ export const en = {
     age: (years: string) => `${years} years`,
     sex: { female: 'Girl', male: 'Boy', other: 'Other', unknown: 'Sex not given' },
   },
+  photoLabel: 'Photo',
   ageLabel: 'Age',
   sexLabel: 'Sex',
   lastSeen: 'Last seen',

@@ -44,6 +44,7 @@ export const ur: Messages = {
     age: (years: string) => `${years} سال`,
     sex: { female: 'لڑکی', male: 'لڑکا', other: 'دیگر', unknown: 'جنس درج نہیں' },
   },
+  photoLabel: 'تصویر',
   ageLabel: 'عمر',
   sexLabel: 'جنس',
   lastSeen: 'آخری بار دیکھا گیا',
