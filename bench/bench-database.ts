@@ -1,0 +1,31 @@
+import pg from 'pg';
+import { createDatabase } from '../api/src/database.js';
+import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
+import { migrateToLatest } from '../sql/migrate.js';
+
+export const BENCH_DATABASE_URL =
+  process.env.TALASH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/talash_bench';
+
+/**
+ * Creates the benchmark database if it is missing, applies migrations and imports the bundled
+ * boundaries (both steps do nothing when already done). Returns its URL.
+ */
+export async function prepareBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
+  const serverUrl = new URL(databaseUrl);
+  const name = serverUrl.pathname.slice(1);
+  serverUrl.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  await admin.end();
+
+  const db = createDatabase(databaseUrl, 2);
+  try {
+    await migrateToLatest(db);
+    await importOsmPakistan(db, { publish: true, createdBy: 'bench' });
+  } finally {
+    await db.destroy();
+  }
+  return databaseUrl;
+}

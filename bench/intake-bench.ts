@@ -1,0 +1,125 @@
+// Report intake under concurrent load: POST /api/reports (geofence, case, alerts and outbox in one
+// transaction) against a real server process with its worker, next to GET /api/health on the same
+// server as the floor that HTTP, Express and one database round trip cost.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import autocannon from 'autocannon';
+import { createDatabase } from '../api/src/database.js';
+import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+
+const PORT = 18_080;
+// Pakistan's populated band, so most points fall inside a district and a few on its edges or outside.
+const LAT_RANGE = [24.5, 35.5] as const;
+const LON_RANGE = [61.5, 75.5] as const;
+
+export interface IntakeBenchOptions {
+  databaseUrl?: string;
+  durationSeconds?: number;
+  connections?: number;
+}
+
+export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<void> {
+  const databaseUrl = await prepareBenchDatabase(options.databaseUrl ?? BENCH_DATABASE_URL);
+  const duration = options.durationSeconds ?? 15;
+  const connections = options.connections ?? 16;
+  const server = await startServer(databaseUrl);
+
+  try {
+    const base = `http://127.0.0.1:${PORT}`;
+    console.log('warm-up');
+    await load(`${base}/api/health`, 3, connections);
+    console.log('measuring');
+    const health = await load(`${base}/api/health`, duration, connections);
+    const db = createDatabase(databaseUrl, 1);
+    const casesBefore = Number((await db('cases').count<{ count: number }[]>('* as count'))[0]?.count);
+    const intake = await load(`${base}/api/reports`, duration, connections, reportBody);
+    const casesAfter = Number((await db('cases').count<{ count: number }[]>('* as count'))[0]?.count);
+    await db.destroy();
+
+    console.log(
+      `\nReport intake (${connections} connections, ${duration} s each, server and worker in one process)`,
+    );
+    console.log('  endpoint                 req/s     p50 ms   p99 ms   non-2xx');
+    for (const [name, result] of [
+      ['GET /api/health (floor)', health],
+      ['POST /api/reports', intake],
+    ] as const) {
+      console.log(
+        `  ${name.padEnd(24)} ${result.requests.average.toFixed(0).padStart(6)}   ${String(result.latency.p50).padStart(6)}   ${String(result.latency.p99).padStart(6)}   ${result.non2xx}`,
+      );
+    }
+    console.log(
+      `  cases stored during the intake run: ${casesAfter - casesBefore} (answers 2xx: ${intake['2xx']})`,
+    );
+    console.log('  targets: >= 500 reports/s with p99 < 50 ms');
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+}
+
+function reportBody(): string {
+  const lat = LAT_RANGE[0] + Math.random() * (LAT_RANGE[1] - LAT_RANGE[0]);
+  const lon = LON_RANGE[0] + Math.random() * (LON_RANGE[1] - LON_RANGE[0]);
+  return JSON.stringify({
+    child: {
+      name: 'Bench Child',
+      age: 1 + Math.floor(Math.random() * 16),
+      sex: 'female',
+      description: 'bench',
+    },
+    lastSeen: { lat, lon, at: new Date(Date.now() - 3_600_000).toISOString() },
+    reporter: { name: 'Bench Reporter', phone: '+923001234567' },
+  });
+}
+
+async function load(
+  url: string,
+  duration: number,
+  connections: number,
+  body?: () => string,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    duration,
+    connections,
+    method: body ? 'POST' : 'GET',
+    headers: body ? { 'content-type': 'application/json' } : {},
+    requests: body ? [{ setupRequest: (request) => ({ ...request, body: body() }) }] : undefined,
+  });
+}
+
+async function startServer(databaseUrl: string): Promise<ChildProcess> {
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'api/src/main.ts', ...(process.env.BENCH_API_ONLY ? ['--api-only'] : [])],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(PORT),
+        HOST: '127.0.0.1',
+        REDIS_PREFIX: 'talash-bench',
+        LOG_LEVEL: 'warn',
+        PUBLIC_REPORTS_PER_MINUTE: '10000000',
+        DISPATCH_ACCESS_TOKEN: 'bench-access-token-not-secret',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const healthy = await fetch(`http://127.0.0.1:${PORT}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return server;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  server.kill('SIGKILL');
+  throw new Error('the benchmark server did not become healthy within 30 s');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runIntakeBench();
+}
