@@ -16,6 +16,11 @@ import { loadSampleData } from './sample-data.js';
 
 const config = loadConfig();
 const isRoot = process.getuid?.() === 0;
+const skipBuild = process.argv.includes('--no-build');
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+// Services on another host (a container, a managed database) are never installed or started here.
+const databaseIsLocal = LOCAL_HOSTS.has(new URL(config.DATABASE_URL).hostname);
+const redisIsLocal = LOCAL_HOSTS.has(new URL(config.REDIS_URL).hostname);
 const hasApt = existsSync('/usr/bin/apt-get');
 
 function step(message: string): void {
@@ -64,6 +69,9 @@ async function ensurePostgres(): Promise<void> {
   const databaseName = serverUrl.pathname.replace(/^\//, '');
   serverUrl.pathname = '/postgres';
 
+  if (!(await canConnect(serverUrl.toString())) && !databaseIsLocal) {
+    fail(`cannot connect to PostgreSQL at ${serverUrl.host}; check DATABASE_URL and that the server is up.`);
+  }
   if (!(await canConnect(serverUrl.toString()))) {
     if (!existsSync('/usr/bin/pg_ctlcluster')) {
       installOrExplain(['postgresql', 'postgresql-contrib'], 'PostgreSQL is not installed');
@@ -94,6 +102,7 @@ async function ensurePostgres(): Promise<void> {
     const major = version.rows[0]?.major;
     const postgis = await admin.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'`);
     if (postgis.rowCount === 0) {
+      if (!databaseIsLocal) fail(`PostGIS is not available on ${serverUrl.host}; install it on that server.`);
       installOrExplain([`postgresql-${major}-postgis-3`], `PostGIS is not installed for PostgreSQL ${major}`);
     }
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
@@ -129,6 +138,8 @@ async function ensureRedis(): Promise<void> {
     console.log('Redis answers');
     return;
   }
+  if (!redisIsLocal)
+    fail(`cannot reach Redis at ${config.REDIS_URL}; check REDIS_URL and that the server is up.`);
   if (!existsSync('/usr/bin/redis-server')) installOrExplain(['redis-server'], 'Redis is not installed');
   if (isRoot) {
     spawnSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379'], {
@@ -157,10 +168,26 @@ function buildNativeAndUi(): void {
   });
 }
 
+/** Chromium runs the browser tests; without it they are skipped, so it is installed only when that is easy. */
+function ensureTestBrowser(): void {
+  if (existsSync('/usr/bin/chromium')) return;
+  if (isRoot && hasApt) {
+    step('Chromium for the browser tests');
+    aptInstall(['chromium']);
+    return;
+  }
+  console.log(
+    'note: /usr/bin/chromium is missing, so `npm test` skips the browser tests (apt-get install -y chromium)',
+  );
+}
+
 async function main(): Promise<void> {
   await ensurePostgres();
   await ensureRedis();
-  buildNativeAndUi();
+  if (!skipBuild) {
+    buildNativeAndUi();
+    ensureTestBrowser();
+  }
 
   const db = createDatabase(config.DATABASE_URL, 4);
   try {

@@ -15,3 +15,27 @@ export function createDatabase(databaseUrl: string, poolSize = 20): Knex {
 }
 
 export type Database = Knex;
+
+interface PgConnection {
+  query<Row>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/**
+ * Runs a named prepared statement on a pooled connection. Postgres plans a named statement once
+ * per connection and reuses the plan, which matters for the hot intake and geofence queries;
+ * knex.raw would have the query planned on every call.
+ */
+export async function queryPrepared<Row>(
+  db: Knex,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  const connection = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    const result = await connection.query<Row>({ name, text, values });
+    return result.rows;
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
+}

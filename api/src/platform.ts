@@ -65,7 +65,9 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(db, repositories, (ids) => enqueueOutbox(queue, ids, queueOptions)),
+    reports: new ReportService(repositories, (caseId, outboxIds) =>
+      enqueueOutbox(queue, [{ caseId, outboxIds }], queueOptions),
+    ),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,

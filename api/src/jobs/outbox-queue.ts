@@ -4,8 +4,10 @@ import type { Redis } from 'ioredis';
 export const OUTBOX_QUEUE = 'outbox';
 export const SWEEP_JOB = 'sweep-outbox';
 
+/** One delivery job per case: the outbox rows its report (or a later step) wrote. */
 export interface OutboxJobData {
-  outboxId: string;
+  caseId: string;
+  outboxIds: string[];
 }
 
 export interface OutboxQueueOptions {
@@ -21,21 +23,21 @@ export function createOutboxQueue(connection: Redis, prefix: string): Queue<Outb
 }
 
 /**
- * Queues one delivery job per outbox row. The job id is the outbox id, so queueing a row that is
+ * Queues delivery jobs, one per case. The job id is the case id, so queueing a case whose job is
  * already waiting is a no-op; the row lock in the delivery decides who sends, not the queue.
  */
 export async function enqueueOutbox(
   queue: Queue<OutboxJobData>,
-  outboxIds: string[],
+  jobs: OutboxJobData[],
   options: OutboxQueueOptions,
 ): Promise<void> {
-  if (outboxIds.length === 0) return;
+  if (jobs.length === 0) return;
   await queue.addBulk(
-    outboxIds.map((outboxId) => ({
+    jobs.map((data) => ({
       name: 'deliver',
-      data: { outboxId },
+      data,
       opts: {
-        jobId: outboxId,
+        jobId: data.caseId,
         attempts: options.attempts,
         backoff: { type: 'exponential', delay: options.retryBaseMs },
         removeOnComplete: true,

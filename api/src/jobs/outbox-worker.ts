@@ -38,7 +38,7 @@ export async function startOutboxWorker(
   const sweep = async (): Promise<number> => {
     const pending = await outbox.listStalePending(options.sweepGraceMs, 1000);
     await enqueueOutbox(queue, pending, options);
-    if (pending.length > 0) log.info({ count: pending.length }, 're-queued pending outbox rows');
+    if (pending.length > 0) log.info({ cases: pending.length }, 're-queued cases with pending outbox rows');
     return pending.length;
   };
 
@@ -46,7 +46,7 @@ export async function startOutboxWorker(
     OUTBOX_QUEUE,
     async (job: Job<OutboxJobData>) => {
       if (job.name === SWEEP_JOB) return sweep();
-      return delivery.deliver(job.data.outboxId);
+      return delivery.deliverAll(job.data.outboxIds);
     },
     {
       connection: connection.duplicate(),
@@ -64,7 +64,7 @@ export async function startOutboxWorker(
   await queue.upsertJobScheduler(
     SWEEP_JOB,
     { every: options.sweepIntervalMs },
-    { name: SWEEP_JOB, data: { outboxId: '' } },
+    { name: SWEEP_JOB, data: { caseId: '', outboxIds: [] } },
   );
   // Sweep once at start: rows left pending by a crash or a Redis flush need not wait for the first interval.
   await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));

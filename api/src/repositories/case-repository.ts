@@ -1,15 +1,24 @@
 import type { Knex } from 'knex';
+import { readSqlFile } from '../../../sql/read-sql-file.js';
+import { queryPrepared } from '../database.js';
 import type { GeofenceMatch } from './jurisdiction-repository.js';
+
+const INSERT_REPORT_SQL = readSqlFile('queries/insert-report.sql');
 
 export type ChildSex = 'female' | 'male' | 'other' | 'unknown';
 export type Post = 'DPO' | 'RPO' | 'IG';
 
-export interface NewCase {
+export interface NewReport {
   trackingCode: string;
   child: { name: string; age: number; sex: ChildSex; description: string | null };
   lastSeen: { lat: number; lon: number; at: Date };
   reporter: { name: string; phone: string };
   jurisdiction: GeofenceMatch | undefined;
+  photo: NewPhoto | undefined;
+  /** One alert per post; its SMS goes to every duty officer holding that post. */
+  alerts: { jurisdictionId: number; jurisdictionCode: string; post: Post; smsBody: string }[];
+  reporterSms: string;
+  dashboardEvent: 'alerts' | 'case-unassigned';
 }
 
 export interface NewPhoto {
@@ -101,71 +110,50 @@ function toCaseView(row: CaseViewRow): CaseView {
 export class CaseRepository {
   constructor(private readonly db: Knex) {}
 
-  async insertCase(trx: Knex.Transaction, input: NewCase): Promise<{ id: string; createdAt: Date }> {
-    const result = await trx.raw<{ rows: { id: string; created_at: Date }[] }>(
-      `INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description,
-         last_seen_at, last_seen, reporter_name, reporter_phone,
-         district_id, region_id, province_id, boundary_version_id, on_border)
-       VALUES (?, ?, ?, ?, ?, ?, ST_SetSRID(ST_MakePoint(?, ?), 4326), ?, ?, ?, ?, ?, ?, ?)
-       RETURNING id, created_at`,
+  /**
+   * Stores a report whole in one statement (sql/queries/insert-report.sql): the case, its photo,
+   * alerts, officer SMS, the reporter's SMS and the dashboard update. Returns the new ids.
+   */
+  async insertReport(report: NewReport): Promise<{ id: string; createdAt: Date; outboxIds: string[] }> {
+    const { jurisdiction, photo } = report;
+    const rows = await queryPrepared<{ id: string; created_at: Date; outbox_ids: string[] }>(
+      this.db,
+      'insert_report',
+      INSERT_REPORT_SQL,
       [
-        input.trackingCode,
-        input.child.name,
-        input.child.age,
-        input.child.sex,
-        input.child.description,
-        input.lastSeen.at,
-        input.lastSeen.lon,
-        input.lastSeen.lat,
-        input.reporter.name,
-        input.reporter.phone,
-        input.jurisdiction?.district.id ?? null,
-        input.jurisdiction?.region.id ?? null,
-        input.jurisdiction?.province.id ?? null,
-        input.jurisdiction?.boundaryVersionId ?? null,
-        input.jurisdiction?.onBorder ?? false,
+        report.trackingCode,
+        report.child.name,
+        report.child.age,
+        report.child.sex,
+        report.child.description,
+        report.lastSeen.at,
+        report.lastSeen.lon,
+        report.lastSeen.lat,
+        report.reporter.name,
+        report.reporter.phone,
+        jurisdiction?.district.id ?? null,
+        jurisdiction?.region.id ?? null,
+        jurisdiction?.province.id ?? null,
+        jurisdiction?.boundaryVersionId ?? null,
+        jurisdiction?.onBorder ?? false,
+        photo?.content ?? null,
+        photo?.mediaType ?? null,
+        photo?.byteSize ?? null,
+        photo?.width ?? null,
+        photo?.height ?? null,
+        photo?.sha256 ?? null,
+        report.alerts.map((alert) => alert.jurisdictionId),
+        report.alerts.map((alert) => alert.post),
+        report.alerts.map((alert) => alert.jurisdictionCode),
+        report.alerts.map((alert) => alert.post),
+        report.alerts.map((alert) => alert.smsBody),
+        report.reporterSms,
+        report.dashboardEvent,
       ],
     );
-    const row = result.rows[0];
-    if (!row) throw new Error('INSERT INTO cases returned no row');
-    return { id: row.id, createdAt: row.created_at };
-  }
-
-  async insertPhoto(trx: Knex.Transaction, caseId: string, photo: NewPhoto): Promise<string> {
-    const [row] = await trx('case_photos')
-      .insert({
-        case_id: caseId,
-        media_type: photo.mediaType,
-        byte_size: photo.byteSize,
-        width: photo.width,
-        height: photo.height,
-        sha256: photo.sha256,
-        content: photo.content,
-      })
-      .returning('id');
-    return (row as { id: string }).id;
-  }
-
-  async insertAlerts(
-    trx: Knex.Transaction,
-    caseId: string,
-    targets: { jurisdictionId: number; post: Post }[],
-  ): Promise<{ id: string; post: Post; jurisdictionId: number }[]> {
-    if (targets.length === 0) return [];
-    const rows = await trx('alerts')
-      .insert(
-        targets.map((target) => ({
-          case_id: caseId,
-          jurisdiction_id: target.jurisdictionId,
-          post: target.post,
-        })),
-      )
-      .returning(['id', 'post', 'jurisdiction_id']);
-    return rows.map((row: { id: string; post: Post; jurisdiction_id: number }) => ({
-      id: row.id,
-      post: row.post,
-      jurisdictionId: row.jurisdiction_id,
-    }));
+    const row = rows[0];
+    if (!row) throw new Error('insert-report.sql returned no row');
+    return { id: row.id, createdAt: row.created_at, outboxIds: row.outbox_ids };
   }
 
   async findCaseView(
@@ -201,8 +189,8 @@ export class CaseRepository {
     return result.rows.map(toAlertView);
   }
 
-  async listAlertsByIds(alertIds: string[]): Promise<(AlertView & { jurisdictionCode: string })[]> {
-    if (alertIds.length === 0) return [];
+  /** The alerts a case raised, each with the code of the jurisdiction it went to. */
+  async listAlertsOfCase(caseId: string): Promise<(AlertView & { jurisdictionCode: string })[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
               target.code AS target_code, ${CASE_VIEW_COLUMNS}
@@ -211,8 +199,8 @@ export class CaseRepository {
        JOIN cases c ON c.id = a.case_id
        LEFT JOIN jurisdictions d ON d.id = c.district_id
        LEFT JOIN jurisdictions r ON r.id = c.region_id
-       WHERE a.id = ANY(?::uuid[])`,
-      [alertIds],
+       WHERE a.case_id = ?`,
+      [caseId],
     );
     return result.rows.map((row) => ({ ...toAlertView(row), jurisdictionCode: row.target_code }));
   }

@@ -12,22 +12,6 @@ export interface DutyOfficer {
 export class DutyOfficerRepository {
   constructor(private readonly db: Knex) {}
 
-  /** Officers holding any of the given (jurisdiction code, post) pairs. */
-  async findForPosts(
-    connection: Knex | Knex.Transaction,
-    posts: { jurisdictionCode: string; post: Post }[],
-  ): Promise<DutyOfficer[]> {
-    if (posts.length === 0) return [];
-    const result = await connection.raw<{ rows: DutyOfficer[] }>(
-      `SELECT o.jurisdiction_code AS "jurisdictionCode", o.post, o.name, o.phone
-       FROM duty_officers o
-       JOIN unnest(?::text[], ?::text[]) AS wanted(code, post)
-         ON wanted.code = o.jurisdiction_code AND wanted.post = o.post`,
-      [posts.map((post) => post.jurisdictionCode), posts.map((post) => post.post)],
-    );
-    return result.rows;
-  }
-
   async upsert(officers: DutyOfficer[]): Promise<number> {
     if (officers.length === 0) return 0;
     const rows = officers.map((officer) => ({

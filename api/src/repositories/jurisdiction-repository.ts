@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { queryPrepared } from '../database.js';
 
 export interface JurisdictionRef {
   id: number;
@@ -37,12 +38,14 @@ export class JurisdictionRepository {
   constructor(private readonly db: Knex) {}
 
   /** Returns the live district containing the point with its region and province, or undefined outside all. */
-  async geofence(lon: number, lat: number, connection: Knex | Knex.Transaction = this.db) {
-    const result = await connection.raw<{ rows: GeofenceRow[] }>('SELECT * FROM geofence_point(?, ?)', [
-      lon,
-      lat,
-    ]);
-    const row = result.rows[0];
+  async geofence(lon: number, lat: number) {
+    const rows = await queryPrepared<GeofenceRow>(
+      this.db,
+      'geofence_point',
+      'SELECT * FROM geofence_point($1, $2)',
+      [lon, lat],
+    );
+    const row = rows[0];
     if (!row) return undefined;
     const match: GeofenceMatch = {
       district: {

@@ -2,14 +2,6 @@ import type { Knex } from 'knex';
 
 export type OutboxKind = 'sms' | 'dashboard';
 
-export interface NewOutboxMessage {
-  kind: OutboxKind;
-  caseId: string;
-  alertId?: string | null;
-  recipient?: string | null;
-  payload: object;
-}
-
 export interface OutboxMessage {
   id: string;
   kind: OutboxKind;
@@ -24,22 +16,6 @@ export interface OutboxMessage {
 /** All SQL about the transactional outbox. */
 export class OutboxRepository {
   constructor(private readonly db: Knex) {}
-
-  async insert(trx: Knex.Transaction, messages: NewOutboxMessage[]): Promise<string[]> {
-    if (messages.length === 0) return [];
-    const rows = await trx('outbox')
-      .insert(
-        messages.map((message) => ({
-          kind: message.kind,
-          case_id: message.caseId,
-          alert_id: message.alertId ?? null,
-          recipient: message.recipient ?? null,
-          payload: JSON.stringify(message.payload),
-        })),
-      )
-      .returning('id');
-    return rows.map((row: { id: string }) => row.id);
-  }
 
   /**
    * Locks one pending message for delivery in the caller's transaction. Returns undefined when it is
@@ -80,14 +56,20 @@ export class OutboxRepository {
       });
   }
 
-  /** Ids of messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */
-  async listStalePending(olderThanMs: number, limit: number): Promise<string[]> {
-    const rows = await this.db('outbox')
-      .where('status', 'pending')
-      .andWhere('created_at', '<', this.db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
-      .orderBy('created_at')
-      .limit(limit)
-      .select('id');
-    return rows.map((row: { id: string }) => row.id);
+  /** Cases with messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */
+  async listStalePending(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<{ caseId: string; outboxIds: string[] }[]> {
+    const result = await this.db.raw<{ rows: { caseId: string; outboxIds: string[] }[] }>(
+      `SELECT case_id AS "caseId", array_agg(id ORDER BY created_at) AS "outboxIds"
+       FROM outbox
+       WHERE status = 'pending' AND created_at < now() - make_interval(secs => ?)
+       GROUP BY case_id
+       ORDER BY min(created_at)
+       LIMIT ?`,
+      [olderThanMs / 1000, limit],
+    );
+    return result.rows;
   }
 }

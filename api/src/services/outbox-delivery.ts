@@ -9,7 +9,7 @@ import { type SmsGateway, SmsGatewayError } from '../sms/sms-gateway.js';
 
 const log = createLogger('OutboxDelivery');
 
-export type DeliveryOutcome = 'sent' | 'skipped';
+export type DeliveryOutcome = 'sent' | 'skipped' | 'failed';
 
 /**
  * Delivers one outbox row: an SMS through the gateway, or a dashboard update over Redis.
@@ -30,6 +30,20 @@ export class OutboxDelivery {
     /** Test seam: runs after the gateway accepted a message and before it is marked sent. */
     private readonly afterSend: (message: OutboxMessage) => Promise<void> = async () => undefined,
   ) {}
+
+  /**
+   * Delivers several rows at once (a case's SMS and dashboard update). Throws the first retryable
+   * failure after all were tried, so the job is retried; rows already sent are skipped then.
+   */
+  async deliverAll(outboxIds: string[]): Promise<DeliveryOutcome[]> {
+    const results = await Promise.allSettled(outboxIds.map((id) => this.deliver(id)));
+    const retryable = results.find(
+      (result): result is PromiseRejectedResult =>
+        result.status === 'rejected' && !(result.reason instanceof UnrecoverableError),
+    );
+    if (retryable) throw retryable.reason;
+    return results.map((result) => (result.status === 'fulfilled' ? result.value : 'failed'));
+  }
 
   async deliver(outboxId: string): Promise<DeliveryOutcome> {
     try {
@@ -74,9 +88,9 @@ export class OutboxDelivery {
   }
 
   private async publish(message: OutboxMessage): Promise<null> {
-    const payload = message.payload as { type?: string; alertIds?: string[]; caseId?: string };
-    if (payload.type === 'alerts') {
-      for (const alert of await this.cases.listAlertsByIds(payload.alertIds ?? [])) {
+    const payload = message.payload as { type?: string; caseId?: string };
+    if (payload.type === 'alerts' && payload.caseId) {
+      for (const alert of await this.cases.listAlertsOfCase(payload.caseId)) {
         const { jurisdictionCode, ...view } = alert;
         await publishDashboardEvent(this.redis, this.redisPrefix, {
           type: 'alert',

@@ -1,26 +1,13 @@
 // Geometry helpers for the dashboard map.
-import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon, Position } from 'geojson';
+import { bbox } from '@turf/turf';
+import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
 import type { QueueItem } from '../state/dashboard.svelte';
 
 export type Bounds = [[number, number], [number, number]];
 
 // Returns the [[west, south], [east, north]] box around a polygon or multipolygon.
 export function polygonBounds(geometry: Polygon | MultiPolygon): Bounds {
-  const rings: Position[][] =
-    geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
-  let west = Number.POSITIVE_INFINITY;
-  let south = Number.POSITIVE_INFINITY;
-  let east = Number.NEGATIVE_INFINITY;
-  let north = Number.NEGATIVE_INFINITY;
-
-  for (const ring of rings) {
-    for (const [lon = 0, lat = 0] of ring) {
-      west = Math.min(west, lon);
-      east = Math.max(east, lon);
-      south = Math.min(south, lat);
-      north = Math.max(north, lat);
-    }
-  }
+  const [west, south, east, north] = bbox(geometry);
   return [
     [west, south],
     [east, north],

@@ -2,21 +2,12 @@
 // the district crosses, so each district gets a single point at its pole of inaccessibility (the
 // inside point farthest from the boundary) of its largest part.
 import type { Feature, FeatureCollection, Point, Position } from 'geojson';
+import { area, polygon } from '@turf/turf';
 import polylabel from 'polylabel';
 import type { DistrictCollection, JurisdictionProperties } from '../api/types';
 
 // About 100 m at Pakistan's latitudes: finer than a label needs, coarse enough to stay fast.
 const PRECISION_DEGREES = 0.001;
-
-function ringArea(ring: Position[]): number {
-  let twiceArea = 0;
-  for (let index = 0; index < ring.length - 1; index++) {
-    const [x1 = 0, y1 = 0] = ring[index] ?? [];
-    const [x2 = 0, y2 = 0] = ring[index + 1] ?? [];
-    twiceArea += x1 * y2 - x2 * y1;
-  }
-  return Math.abs(twiceArea / 2);
-}
 
 export function districtLabelPoints(
   districts: DistrictCollection,
@@ -28,7 +19,7 @@ export function districtLabelPoints(
       district.geometry.type === 'Polygon' ? [district.geometry.coordinates] : district.geometry.coordinates;
     let largest: Position[][] | undefined;
     for (const part of parts) {
-      if (!largest || ringArea(part[0] ?? []) > ringArea(largest[0] ?? [])) largest = part;
+      if (!largest || area(polygon(part)) > area(polygon(largest))) largest = part;
     }
     if (!largest) continue;
 

@@ -1,0 +1,17 @@
+# The Talash API and worker image: Node 20 on Debian, with faiss from Debian's packages.
+FROM node:20-bookworm-slim
+
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends libfaiss-dev liblapack-dev libblas-dev g++ make python3 \
+  && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+ENV NODE_ENV=production PORT=8080
+EXPOSE 8080
+USER node
+CMD ["npm", "start"]

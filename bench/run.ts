@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark of the platform in one run, each printing its figures next to
+// the baseline it is measured against. Results and the machine are recorded in bench/README.md.
+import os from 'node:os';
+import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { runGeofenceBench } from './geofence-bench.js';
+import { runIntakeBench } from './intake-bench.js';
+
+console.log(
+  `Talash benchmarks on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+);
+const databaseUrl = await prepareBenchDatabase(BENCH_DATABASE_URL);
+
+await runIntakeBench({ databaseUrl });
+await runGeofenceBench({ databaseUrl });
