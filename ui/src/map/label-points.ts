@@ -1,8 +1,9 @@
 // One label point per district. Labelling the polygons directly would repeat a name in every map tile
 // the district crosses, so each district gets a single point at its pole of inaccessibility (the
 // inside point farthest from the boundary) of its largest part.
-import type { Feature, FeatureCollection, Point, Position } from 'geojson';
+
 import { area, polygon } from '@turf/turf';
+import type { Feature, FeatureCollection, Point, Position } from 'geojson';
 import polylabel from 'polylabel';
 import type { DistrictCollection, JurisdictionProperties } from '../api/types';
 
