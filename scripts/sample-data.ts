@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { CaseRepository } from '../api/src/repositories/case-repository.js';
 import { DutyOfficerRepository } from '../api/src/repositories/duty-officer-repository.js';
 import { JurisdictionRepository } from '../api/src/repositories/jurisdiction-repository.js';
-import { OutboxRepository } from '../api/src/repositories/outbox-repository.js';
 import { type ReportInput, ReportService } from '../api/src/services/report-service.js';
 
 // Fictional reports at real places, for a first look at the dashboard. The last lies in the
@@ -51,13 +50,7 @@ export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; 
   if (Number(existing[0]?.count) > 0) return { dutyOfficers, reports: 0 };
 
   const reports = new ReportService(
-    db,
-    {
-      cases: new CaseRepository(db),
-      jurisdictions: new JurisdictionRepository(db),
-      dutyOfficers: new DutyOfficerRepository(db),
-      outbox: new OutboxRepository(db),
-    },
+    { cases: new CaseRepository(db), jurisdictions: new JurisdictionRepository(db) },
     // No queue here: the worker's start-up sweep delivers these outbox rows.
     async () => undefined,
   );
