@@ -30,12 +30,15 @@ async function fetchLahore(baseUrl: string): Promise<DistrictFeature['properties
   return lahore.properties;
 }
 
+// Other test files file reports in Lahore too, so this one's child has a name no other test uses.
+const CHILD_NAME = `Browser Child ${Date.now().toString(36)}`;
+
 async function postReport(baseUrl: string): Promise<{ id: string; trackingCode: string }> {
   const response = await fetch(`${baseUrl}/api/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      child: { name: 'Test Child', age: 7, sex: 'female', description: 'red shirt' },
+      child: { name: CHILD_NAME, age: 7, sex: 'female', description: 'red shirt' },
       lastSeen: { ...LAST_SEEN, at: new Date().toISOString() },
       reporter: { name: 'Test Reporter', phone: '+923001234567' },
     }),
@@ -152,10 +155,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     const row = page.locator(`[data-tracking-code="${receipt.trackingCode}"]`);
     await row.waitFor({ timeout: 15_000 });
 
-    expect(await row.textContent()).toContain('Test Child');
+    expect(await row.textContent()).toContain(CHILD_NAME);
     expect(await row.textContent()).toContain('7 years');
     expect(await page.evaluate(() => (window as TestWindow).__talashPageMarker)).toBe('before-report');
-    await expect.poll(() => page.getByTestId('announcer').textContent()).toContain('Test Child');
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toContain(CHILD_NAME);
 
     const caseId = await row.getAttribute('data-case-id');
     expect(caseId).toBe(receipt.id);
@@ -163,7 +166,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
   });
 
   it('links list rows and map points', async () => {
-    const row = page.locator('[data-testid=queue-list] button', { hasText: 'Test Child' });
+    const row = page.locator('[data-testid=queue-list] button', { hasText: CHILD_NAME });
     await row.click();
     await page.getByTestId('case-detail').waitFor();
     expect(await page.getByTestId('case-detail').textContent()).toContain('red shirt');
