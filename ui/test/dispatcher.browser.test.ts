@@ -16,7 +16,9 @@ const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
 // A point inside Lahore district, away from its boundary.
-const LAST_SEEN = { lat: 31.49352, lon: 74.3917 };
+// Inside Lahore district, away from the point the API tests use, so that a click on the map finds this
+// test's case and not one of theirs stacked on the same spot.
+const LAST_SEEN = { lat: 31.5497, lon: 74.3436 };
 
 type DistrictFeature = { properties: { code: string; name: string; nameUr: string | null } };
 type TestWindow = Window & { __talashMap?: MaplibreMap; __talashPageMarker?: string };
