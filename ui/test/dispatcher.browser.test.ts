@@ -15,7 +15,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
-// A point inside Lahore district, away from its boundary.
 // Inside Lahore district, away from the point the API tests use, so that a click on the map finds this
 // test's case and not one of theirs stacked on the same spot.
 const LAST_SEEN = { lat: 31.5497, lon: 74.3436 };
@@ -206,6 +205,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     const lahore = await fetchLahore(platform.baseUrl);
     expect(lahore.nameUr).toBe('لاہور');
 
+    // The previous test left the map zoomed in on a case; show the whole district so its label is in view.
+    await page.evaluate(() =>
+      (window as TestWindow).__talashMap?.jumpTo({ center: [74.35, 31.45], zoom: 8 }),
+    );
     await page.getByRole('button', { name: 'اردو' }).click();
 
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
