@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as jurisdictions from './migrations/20261204000100_jurisdictions.js';
 import * as casesAlertsOutbox from './migrations/20261204000200_cases_alerts_outbox.js';
+import * as boundaryImport from './migrations/20261204000300_boundary_import.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -9,6 +10,7 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000100_jurisdictions', jurisdictions],
   ['20261204000200_cases_alerts_outbox', casesAlertsOutbox],
+  ['20261204000300_boundary_import', boundaryImport],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

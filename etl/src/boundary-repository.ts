@@ -113,16 +113,152 @@ export class BoundaryRepository {
     await this.db.raw('ANALYZE jurisdictions, jurisdiction_pieces');
   }
 
-  /** Retires the live version (if any) and makes `versionId` live, in the caller's transaction. */
-  async publishVersion(trx: Knex.Transaction, versionId: number): Promise<void> {
+  /** Creates the draft version of a general import and returns its id. */
+  async createImportDraft(trx: Knex.Transaction, draft: NewImportDraft): Promise<number> {
+    const [row] = await trx('boundary_versions')
+      .insert({
+        source_name: draft.sourceName,
+        source_sha256: draft.sha256,
+        status: 'draft',
+        created_by: draft.createdBy,
+        level: draft.level,
+        source_format: draft.format,
+        source_layer: draft.layer,
+        source_crs: draft.crs,
+        based_on_version_id: draft.basedOnVersionId,
+      })
+      .returning('id');
+    return (row as { id: number }).id;
+  }
+
+  async setScope(trx: Knex.Transaction, versionId: number, scopeCodes: string[]): Promise<void> {
+    await trx('boundary_versions').where({ id: versionId }).update({ scope_codes: scopeCodes });
+  }
+
+  async findVersion(db: Knex | Knex.Transaction, versionId: number): Promise<BoundaryVersionRow | undefined> {
+    return db('boundary_versions').select(VERSION_COLUMNS).where({ id: versionId }).first() as Promise<
+      BoundaryVersionRow | undefined
+    >;
+  }
+
+  async findLiveVersion(db: Knex | Knex.Transaction): Promise<BoundaryVersionRow | undefined> {
+    return db('boundary_versions').select(VERSION_COLUMNS).where({ status: 'live' }).first() as Promise<
+      BoundaryVersionRow | undefined
+    >;
+  }
+
+  /** Counts what would break routing if the version went live: orphans and a missing district level. */
+  async publishBlockers(
+    db: Knex | Knex.Transaction,
+    versionId: number,
+  ): Promise<{ districts: number; withoutParent: number; examples: string[] }> {
+    const result = await db.raw(
+      `SELECT count(*) FILTER (WHERE level = 'district') AS districts,
+              count(*) FILTER (WHERE level <> 'province' AND parent_id IS NULL) AS without_parent,
+              (array_agg(level || ' ' || code ORDER BY code) FILTER (WHERE level <> 'province' AND parent_id IS NULL))[1:5]
+                AS examples
+       FROM jurisdictions WHERE version_id = ?`,
+      [versionId],
+    );
+    const row = result.rows[0] as { districts: number; without_parent: number; examples: string[] | null };
+    return { districts: row.districts, withoutParent: row.without_parent, examples: row.examples ?? [] };
+  }
+
+  /** The open publication period (of the live version), with the version live before it. */
+  async currentPublication(
+    db: Knex | Knex.Transaction,
+  ): Promise<{ id: number; versionId: number; previousVersionId: number | null } | undefined> {
+    return db('boundary_publications')
+      .select('id', 'version_id as versionId', 'previous_version_id as previousVersionId')
+      .whereNull('valid_to')
+      .first() as Promise<{ id: number; versionId: number; previousVersionId: number | null } | undefined>;
+  }
+
+  /** Deletes a draft version with its jurisdictions and pieces. Returns false if it is not a draft. */
+  async deleteDraft(db: Knex | Knex.Transaction, versionId: number): Promise<boolean> {
+    const deleted = await db('boundary_versions').where({ id: versionId, status: 'draft' }).delete();
+    return deleted > 0;
+  }
+
+  /**
+   * Retires the live version (if any) and makes `versionId` live, in the caller's transaction, and
+   * records the change in boundary_publications: the old period ends and a new one starts now.
+   * Returns the id of the version that was live before.
+   */
+  async publishVersion(
+    trx: Knex.Transaction,
+    versionId: number,
+    publishedBy?: string,
+    action: 'publish' | 'rollback' = 'publish',
+  ): Promise<number | undefined> {
     // Lock the versions table against a concurrent publish; routing queries keep reading the old
     // live version until this transaction commits, then see only the new one.
     await trx.raw('LOCK TABLE boundary_versions IN SHARE ROW EXCLUSIVE MODE');
+    const by =
+      publishedBy ??
+      (
+        (await trx('boundary_versions').select('created_by').where({ id: versionId }).first()) as {
+          created_by: string;
+        }
+      ).created_by;
+    const previous = (await trx('boundary_versions').select('id').where({ status: 'live' }).first()) as
+      | { id: number }
+      | undefined;
+
     await trx('boundary_versions')
       .where({ status: 'live' })
-      .update({ status: 'retired', retired_at: trx.fn.now() });
-    await trx('boundary_versions')
-      .where({ id: versionId })
-      .update({ status: 'live', published_at: trx.fn.now() });
+      .update({ status: 'retired', retired_at: trx.fn.now(), retired_by: by });
+    await trx('boundary_versions').where({ id: versionId }).update({
+      status: 'live',
+      published_at: trx.fn.now(),
+      published_by: by,
+      retired_at: null,
+      retired_by: null,
+    });
+
+    await trx('boundary_publications').whereNull('valid_to').update({ valid_to: trx.fn.now(), ended_by: by });
+    await trx('boundary_publications').insert({
+      version_id: versionId,
+      previous_version_id: previous?.id ?? null,
+      action,
+      published_by: by,
+    });
+    return previous?.id;
   }
 }
+
+export interface NewImportDraft {
+  sourceName: string;
+  sha256: string;
+  createdBy: string;
+  level: string;
+  format: string;
+  layer: string;
+  /** The CRS the coordinates were read in, e.g. "EPSG:32642". */
+  crs: string;
+  basedOnVersionId: number | null;
+}
+
+export interface BoundaryVersionRow {
+  id: number;
+  status: 'draft' | 'live' | 'retired';
+  sourceName: string;
+  createdBy: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+  publishedBy: string | null;
+  retiredAt: Date | null;
+  level: string | null;
+}
+
+const VERSION_COLUMNS = [
+  'id',
+  'status',
+  'source_name as sourceName',
+  'created_by as createdBy',
+  'created_at as createdAt',
+  'published_at as publishedAt',
+  'published_by as publishedBy',
+  'retired_at as retiredAt',
+  'level',
+];
