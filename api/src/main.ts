@@ -1,13 +1,19 @@
-// `npm start`: the API (with the built web UI) and the outbox worker in one process.
+// `npm start`: the API (with the built web UI) and the outbox worker, which runs in a supervised
+// child process so that the two use separate cores.
 // `--api-only` leaves the worker out, for deployments that run `npm run start:worker` separately.
+// `--worker-in-process` runs it inside this process instead, for machines with a single core.
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { closePlatform, createPlatform, startApi, startWorker } from './platform.js';
+import { superviseWorkerProcess } from './worker-process.js';
 
 const log = createLogger('main');
 const platform = createPlatform(loadConfig());
 const api = await startApi(platform);
-const stopWorker = process.argv.includes('--api-only') ? undefined : await startWorker(platform);
+
+let stopWorker: (() => Promise<void>) | undefined;
+if (process.argv.includes('--worker-in-process')) stopWorker = await startWorker(platform);
+else if (!process.argv.includes('--api-only')) stopWorker = superviseWorkerProcess();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -15,7 +15,7 @@ import { createLogger } from './logger.js';
 import { CaseRepository } from './repositories/case-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
-import { type OutboxMessage, OutboxRepository } from './repositories/outbox-repository.js';
+import { OutboxRepository } from './repositories/outbox-repository.js';
 import { GeofenceService } from './services/geofence-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
 import { ReportService } from './services/report-service.js';
@@ -46,8 +46,6 @@ export interface Platform {
 export interface PlatformOptions {
   /** Replaces the configured SMS driver (tests pass one that talks to their loopback gateway). */
   gateway?: SmsGateway;
-  /** Test seam passed to OutboxDelivery: runs between a gateway send and marking the row sent. */
-  afterSend?: (message: OutboxMessage) => Promise<void>;
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
@@ -75,7 +73,6 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       gateway,
       redis,
       config.REDIS_PREFIX,
-      options.afterSend,
     ),
   };
   const accessToken = ensureDispatchAccessToken(config.DISPATCH_ACCESS_TOKEN).token;

@@ -18,42 +18,56 @@ export class OutboxRepository {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Locks one pending message for delivery in the caller's transaction. Returns undefined when it is
-   * already sent, missing, or locked by another worker that is delivering it right now.
-   * The lock is FOR NO KEY UPDATE so that rows referencing the message (sms_log) can still be
+   * Locks the pending messages among `ids` for delivery in the caller's transaction. Messages already
+   * sent, missing, or locked by another worker that is delivering them right now are left out.
+   * The lock is FOR NO KEY UPDATE so that rows referencing a message (sms_log) can still be
    * inserted from another connection while it is held; FOR UPDATE would block them until commit.
    */
-  async claim(trx: Knex.Transaction, id: string): Promise<OutboxMessage | undefined> {
+  async claimMany(trx: Knex.Transaction, ids: string[]): Promise<OutboxMessage[]> {
     const result = await trx.raw<{ rows: OutboxMessage[] }>(
       `SELECT id, kind, case_id AS "caseId", alert_id AS "alertId", recipient, payload, status, attempts
        FROM outbox
-       WHERE id = ? AND status = 'pending'
+       WHERE id = ANY(?::uuid[]) AND status = 'pending'
+       ORDER BY created_at
        FOR NO KEY UPDATE SKIP LOCKED`,
-      [id],
+      [ids],
     );
-    return result.rows[0];
+    return result.rows;
   }
 
-  async markSent(trx: Knex.Transaction, id: string, gatewayMessageId: string | null): Promise<void> {
-    await trx('outbox')
-      .where({ id })
-      .update({
-        status: 'sent',
-        sent_at: trx.fn.now(),
-        gateway_message_id: gatewayMessageId,
-        attempts: trx.raw('attempts + 1'),
-      });
+  async markSent(
+    trx: Knex.Transaction,
+    sent: { id: string; gatewayMessageId: string | null }[],
+  ): Promise<void> {
+    if (sent.length === 0) return;
+    await trx.raw(
+      `UPDATE outbox
+       SET status = 'sent', sent_at = now(), attempts = attempts + 1, gateway_message_id = NULLIF(delivered.gateway_message_id, '')
+       FROM unnest(?::uuid[], ?::text[]) AS delivered (id, gateway_message_id)
+       WHERE outbox.id = delivered.id`,
+      [sent.map((item) => item.id), sent.map((item) => item.gatewayMessageId ?? '')],
+    );
   }
 
-  /** Records a failed delivery; `final` marks the row failed so that nothing retries it. */
-  async recordFailedAttempt(id: string, error: string, final: boolean): Promise<void> {
-    await this.db('outbox')
-      .where({ id, status: 'pending' })
-      .update({
-        attempts: this.db.raw('attempts + 1'),
-        last_error: error.slice(0, 1000),
-        ...(final ? { status: 'failed' } : {}),
-      });
+  /** Records failed deliveries; a failure that is not retryable marks its row failed for good. */
+  async recordFailedAttempts(
+    trx: Knex.Transaction,
+    failures: { id: string; message: string; retryable: boolean }[],
+  ): Promise<void> {
+    if (failures.length === 0) return;
+    await trx.raw(
+      `UPDATE outbox
+       SET attempts = attempts + 1,
+           last_error = left(failed.message, 1000),
+           status = CASE WHEN failed.retryable THEN status ELSE 'failed' END
+       FROM unnest(?::uuid[], ?::text[], ?::boolean[]) AS failed (id, message, retryable)
+       WHERE outbox.id = failed.id`,
+      [
+        failures.map((item) => item.id),
+        failures.map((item) => item.message),
+        failures.map((item) => item.retryable),
+      ],
+    );
   }
 
   /** Cases with messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */

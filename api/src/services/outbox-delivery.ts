@@ -11,13 +11,19 @@ const log = createLogger('OutboxDelivery');
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'failed';
 
+interface DeliveryFailure {
+  id: string;
+  message: string;
+  retryable: boolean;
+}
+
 /**
- * Delivers one outbox row: an SMS through the gateway, or a dashboard update over Redis.
+ * Delivers outbox rows: SMS through the gateway, dashboard updates over Redis.
  *
- * The row stays locked (SELECT … FOR UPDATE) while it is sent and is marked sent in the same
- * transaction. If the worker dies after the gateway accepted the SMS but before the commit, the
- * row is pending again and is retried with the same idempotency key, which the gateway answers
- * without sending a second message. That is what makes each SMS go out once.
+ * The rows of a job stay locked (SELECT … FOR NO KEY UPDATE) while they are sent and are marked
+ * sent in the same transaction. If the worker dies after the gateway accepted an SMS but before the
+ * commit, the row is pending again and is retried with the same idempotency key, which the gateway
+ * answers without sending a second message. That is what makes each SMS go out once.
  */
 export class OutboxDelivery {
   constructor(
@@ -27,51 +33,49 @@ export class OutboxDelivery {
     private readonly gateway: SmsGateway,
     private readonly redis: Redis,
     private readonly redisPrefix: string,
-    /** Test seam: runs after the gateway accepted a message and before it is marked sent. */
-    private readonly afterSend: (message: OutboxMessage) => Promise<void> = async () => undefined,
   ) {}
 
   /**
-   * Delivers several rows at once (a case's SMS and dashboard update). Throws the first retryable
-   * failure after all were tried, so the job is retried; rows already sent are skipped then.
+   * Delivers a job's rows (a case's SMS and dashboard update) in one transaction. Rows already sent,
+   * or locked by another worker, are skipped. Throws after recording the failures when any of them
+   * can be retried, so that BullMQ retries the job; the rows sent meanwhile are then skipped.
    */
-  async deliverAll(outboxIds: string[]): Promise<DeliveryOutcome[]> {
-    const results = await Promise.allSettled(outboxIds.map((id) => this.deliver(id)));
-    const retryable = results.find(
-      (result): result is PromiseRejectedResult =>
-        result.status === 'rejected' && !(result.reason instanceof UnrecoverableError),
-    );
-    if (retryable) throw retryable.reason;
-    return results.map((result) => (result.status === 'fulfilled' ? result.value : 'failed'));
-  }
+  async deliverAll(outboxIds: string[]): Promise<{ sent: number; failed: number }> {
+    const failures: DeliveryFailure[] = [];
 
-  async deliver(outboxId: string): Promise<DeliveryOutcome> {
-    try {
-      return await this.db.transaction(async (trx) => {
-        const message = await this.outbox.claim(trx, outboxId);
-        if (!message) return 'skipped';
-
-        const gatewayMessageId =
-          message.kind === 'sms' ? await this.sendSms(message) : await this.publish(message);
-        await this.afterSend(message);
-        await this.outbox.markSent(trx, message.id, gatewayMessageId);
-        log.info(
-          { outboxId, kind: message.kind, caseId: message.caseId, gatewayMessageId },
-          'outbox message delivered',
-        );
-        return 'sent';
-      });
-    } catch (error) {
-      const text = (error as Error).message;
-      const retryable = !(error instanceof SmsGatewayError) || error.retryable;
-      await this.outbox.recordFailedAttempt(outboxId, text, !retryable);
-      log.warn(
-        { outboxId, err: text, retryable },
-        retryable ? 'outbox delivery failed; will retry' : 'outbox delivery rejected; marked failed',
+    const sent = await this.db.transaction(async (trx) => {
+      const messages = await this.outbox.claimMany(trx, outboxIds);
+      const delivered: { id: string; gatewayMessageId: string | null }[] = [];
+      await Promise.all(
+        messages.map(async (message) => {
+          try {
+            const gatewayMessageId =
+              message.kind === 'sms' ? await this.sendSms(message) : await this.publish(message);
+            delivered.push({ id: message.id, gatewayMessageId });
+          } catch (error) {
+            const retryable = !(error instanceof SmsGatewayError) || error.retryable;
+            failures.push({ id: message.id, message: (error as Error).message, retryable });
+          }
+        }),
       );
-      if (!retryable) throw new UnrecoverableError(text);
-      throw error;
+      await this.outbox.markSent(trx, delivered);
+      await this.outbox.recordFailedAttempts(trx, failures);
+      return delivered;
+    });
+
+    for (const { id, gatewayMessageId } of sent)
+      log.info({ outboxId: id, gatewayMessageId }, 'outbox message delivered');
+    for (const failure of failures) {
+      log.warn(
+        { outboxId: failure.id, err: failure.message, retryable: failure.retryable },
+        failure.retryable ? 'outbox delivery failed; will retry' : 'outbox delivery rejected; marked failed',
+      );
     }
+
+    const retryable = failures.find((failure) => failure.retryable);
+    if (retryable) throw new Error(`outbox row ${retryable.id}: ${retryable.message}`);
+    if (failures.length > 0 && sent.length === 0) throw new UnrecoverableError(failures[0]?.message);
+    return { sent: sent.length, failed: failures.length };
   }
 
   private async sendSms(message: OutboxMessage): Promise<string | null> {
