@@ -56,7 +56,7 @@ export class BoundaryImportRepository {
       ) ON COMMIT DROP;
 
       -- Parses one GeoJSON geometry, returning the parser's message instead of failing the whole batch.
-      CREATE FUNCTION pg_temp.import_parse_geojson(document text, OUT geom geometry, OUT error text)
+      CREATE OR REPLACE FUNCTION pg_temp.import_parse_geojson(document text, OUT geom geometry, OUT error text)
       LANGUAGE plpgsql AS $$
       BEGIN
         geom := ST_GeomFromGeoJSON(document);

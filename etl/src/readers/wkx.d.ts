@@ -3,6 +3,8 @@ declare module 'wkx' {
   export class Geometry {
     srid?: number;
     static parse(value: string | Buffer): Geometry;
+    static parseGeoJSON(value: object): Geometry;
+    toWkb(): Buffer;
     toGeoJSON(): object;
   }
   const wkx: { Geometry: typeof Geometry };
