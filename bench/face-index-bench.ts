@@ -10,9 +10,9 @@
  * recall@10 compares the HNSW top 10 with the exact (flat) top 10; same-person recall counts only
  * the photos of the query's own person in the exact top 10, the results a reviewer needs.
  *
- * Building HNSW over 1M descriptors takes several minutes on 2 cores, so built HNSW indexes are
- * kept in a cache folder under the system temp directory and reused by later runs with the same
- * data and build parameters; the table then shows the build time of the run that made them.
+ * Building HNSW over 1M descriptors takes several minutes on 2 cores. Built HNSW indexes are
+ * therefore kept in a cache folder under the system temp directory and reused by later runs with
+ * the same data and build parameters. The table then shows the build time of the run that made them.
  */
 // Must stay the first import: it sets OMP_NUM_THREADS before faiss-node loads.
 import './face-index-openmp.js';
@@ -52,7 +52,7 @@ if (!LAYOUTS.includes(layout)) {
   process.exit(1);
 }
 const queryCount = Number(values.queries);
-/** Flat search at 1M faces takes tens of milliseconds, so exact answers use fewer queries. */
+/** Flat search at 1M faces takes tens of milliseconds, so the exact results come from fewer queries. */
 const MAX_FLAT_QUERIES = 200;
 const hnswOptions: FaceIndexOptions = {
   kind: 'hnsw',

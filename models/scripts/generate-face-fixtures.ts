@@ -1,5 +1,5 @@
 /**
- * Copies the openly licensed photos of the shared face set into test/fixtures/faces and derives
+ * Copies the openly licensed photos of the face benchmark set into test/fixtures/faces and derives
  * the hard-case variants (EXIF orientation, transparency, grayscale, WEBP, non-image) from them.
  *
  *   npx tsx models/scripts/generate-face-fixtures.ts [--source DIR]

@@ -96,7 +96,7 @@ interface SavedIdMap {
  * so removed HNSW entries stay in the graph as tombstones that search skips until a rebuild.
  *
  * Postgres is the source of truth: the index can always be rebuilt from the faces table with
- * `FaceIndex.build`, and `needsRebuild` says when that is due.
+ * `FaceIndex.build`, and `needsRebuild` reports when that is due.
  */
 export class FaceIndex {
   readonly kind: FaceIndexKind;
@@ -410,7 +410,7 @@ export class FaceIndex {
   private assertInSync(): void {
     if (this.index.ntotal() !== this.faceIds.length) {
       throw new Error(
-        `faiss holds ${this.index.ntotal()} vectors but the id map ${this.faceIds.length}; rebuild the face index from the faces table`,
+        `faiss contains ${this.index.ntotal()} vectors but the id map ${this.faceIds.length}; rebuild the face index from the faces table`,
       );
     }
   }
@@ -518,8 +518,8 @@ function parseSavedIdMap(value: unknown, file: string): SavedIdMap {
 
   const live = saved.faceIds.filter((faceId) => faceId !== null);
   if (live.some((faceId) => typeof faceId !== 'string'))
-    throw invalid('faceIds holds a value that is not a string');
-  if (new Set(live).size !== live.length) throw invalid('faceIds holds duplicates');
+    throw invalid('faceIds contains a value that is not a string');
+  if (new Set(live).size !== live.length) throw invalid('faceIds contains duplicates');
   return saved as SavedIdMap;
 }
 

@@ -47,8 +47,8 @@ let loading: Promise<FaceModels> | undefined;
  *
  * The wasm backend finds its .wasm binary next to its own JavaScript file (Emscripten's
  * scriptDirectory, which is `__dirname` in Node), so no `setWasmPaths` call is needed. In Node,
- * tfjs-backend-wasm 4.22 reports no thread support and runs the single-threaded SIMD build, so
- * `setThreadsCount` has no effect; use one worker per core for parallelism.
+ * tfjs-backend-wasm 4.22 reports no thread support and runs the single-threaded SIMD build. So
+ * `setThreadsCount` has no effect, and parallel work needs one worker per core.
  */
 export function loadFaceModels(): Promise<FaceModels> {
   if (!loading) {

@@ -17,11 +17,11 @@ export interface SyntheticOptions {
 }
 
 /**
- * Shape of the 'faces' layout, fitted to 91 face-api descriptors of the photos in
- * /work/shared/data/faces: their mean has norm 0.92, the spread around it is concentrated in few
- * directions (participation ratio about 14; 10 components carry 70% of the variance), photos of
- * different people have cosine similarity about 0.82 and photos of one person about 0.95.
- * Per-coordinate variances fall as k^-1.1, which gives a participation ratio of about 14.
+ * Shape of the 'faces' layout, fitted to 91 face-api descriptors of the photo set that
+ * bench/faces-bench.ts reads by default. Their mean has norm 0.92, and the spread around it lies
+ * in few directions: 10 principal components carry 70% of the variance, a participation ratio of
+ * about 14. Photos of different people score about 0.82, photos of one person about 0.95.
+ * Per-coordinate variances falling as k^-1.1 give the same participation ratio.
  */
 const PHOTO_VARIANCE = 0.058;
 const FACE_LAYOUT = {
@@ -94,7 +94,7 @@ export function perturbedDescriptor(
   return out;
 }
 
-/** One unnormalised photo descriptor: identity centre (seeded by identity) plus photo noise (seeded by photo). */
+/** Generates one unnormalised photo descriptor: the identity's centre plus photo noise, each seeded separately. */
 function syntheticPhoto(
   seed: number,
   layout: 'identities' | 'faces',

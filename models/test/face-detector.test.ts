@@ -56,7 +56,7 @@ async function photoErrorCode(
   return 'no error';
 }
 
-/** A PNG declaring a size far beyond any camera, with a single row of pixel data behind it. */
+/** Builds a PNG that declares a size far beyond any camera, with a single row of pixel data. */
 function pngDeclaring(width: number, height: number): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const length = Buffer.alloc(4);
@@ -280,7 +280,7 @@ describe('detectFaces', () => {
   });
 });
 
-describe.skipIf(!existsSync(SHARED_FACES))('detectFaces on the shared face set', () => {
+describe.skipIf(!existsSync(SHARED_FACES))('detectFaces on the benchmark photo set', () => {
   it('finds faces in tiny grayscale photos and tight crops', async () => {
     const hardPhotos = [
       'orl_s01/4.png',
