@@ -26,8 +26,9 @@ export class AttributeStatistics {
         this.fields.push(field);
         this.distinct.set(field, new Set());
       }
-      if (value === null || value === undefined || typeof value === 'object') continue;
-      const text = String(value).trim();
+      const scalar = Array.isArray(value) ? value[0] : value;
+      if (scalar === null || scalar === undefined || typeof scalar === 'object') continue;
+      const text = String(scalar).trim();
       if (text === '') continue;
       this.distinct.get(field)?.add(text);
       this.filled.set(field, (this.filled.get(field) ?? 0) + 1);

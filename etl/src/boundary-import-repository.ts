@@ -166,28 +166,26 @@ export class BoundaryImportRepository {
     `);
   }
 
-  /** Copies the mapped attribute values into columns; a feature without a name is rejected. */
+  /**
+   * Copies the mapped attribute values into columns; a feature without a name is rejected. A list
+   * value (Who's On First writes names as lists) contributes its first element.
+   */
   async applyMapping(mapping: {
     code?: string;
     name: string;
     nameUr?: string;
     parent?: string;
   }): Promise<void> {
+    const value = (field: string | undefined) =>
+      field === undefined
+        ? 'NULL'
+        : `nullif(btrim(CASE WHEN jsonb_typeof(properties -> ${quoteLiteral(field)}) = 'array'
+                             THEN properties -> ${quoteLiteral(field)} ->> 0
+                             ELSE properties ->> ${quoteLiteral(field)} END), '')`;
     await this.trx.raw(
       `UPDATE import_features
-       SET name = nullif(btrim(properties ->> ?), ''),
-           code = CASE WHEN ?::text IS NULL THEN NULL ELSE nullif(btrim(properties ->> ?::text), '') END,
-           name_ur = CASE WHEN ?::text IS NULL THEN NULL ELSE nullif(btrim(properties ->> ?::text), '') END,
-           parent_value = CASE WHEN ?::text IS NULL THEN NULL ELSE nullif(btrim(properties ->> ?::text), '') END`,
-      [
-        mapping.name,
-        mapping.code ?? null,
-        mapping.code ?? null,
-        mapping.nameUr ?? null,
-        mapping.nameUr ?? null,
-        mapping.parent ?? null,
-        mapping.parent ?? null,
-      ],
+       SET name = ${value(mapping.name)}, code = ${value(mapping.code)},
+           name_ur = ${value(mapping.nameUr)}, parent_value = ${value(mapping.parent)}`,
     );
     await this.trx.raw(
       `UPDATE import_features SET problem = 'the name attribute "' || ? || '" is empty'
@@ -524,6 +522,15 @@ export class BoundaryImportRepository {
     return result.rows;
   }
 
+  /** The distinct rejection reasons with how many features each, most frequent first. */
+  async rejectionReasons(): Promise<{ reason: string; count: number }[]> {
+    const result = await this.trx.raw(
+      `SELECT problem AS reason, count(*) AS count FROM import_features
+       WHERE problem IS NOT NULL GROUP BY problem ORDER BY count(*) DESC, problem LIMIT 5`,
+    );
+    return result.rows;
+  }
+
   /** Counts of the staged features: read, accepted, rejected, repaired, without parent. */
   async counts(): Promise<{
     read: number;
@@ -559,4 +566,8 @@ function scopeQuery(level: ImportLevel, scopeLevel: ImportLevel): string {
 // does not list arrays with null elements.
 function arrays(...columns: unknown[][]): readonly Knex.RawBinding[] {
   return columns as unknown as readonly Knex.RawBinding[];
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

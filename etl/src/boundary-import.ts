@@ -113,6 +113,7 @@ export async function importBoundaryFile(
         crs: crs.label,
         basedOnVersionId: live?.id ?? null,
       });
+      await rejectEmptyLayer(staging, source, file);
       const build = await timed('draft', () =>
         buildDraft(staging, versionId, live?.id, level, options.replace ?? 'scope'),
       );
@@ -351,6 +352,18 @@ function chooseMapping(
     }
   }
   return { final, proposed };
+}
+
+/** Stops an import in which no feature can be stored, naming the reasons. */
+async function rejectEmptyLayer(staging: BoundaryImportRepository, source: BoundarySource, file: string) {
+  const counts = await staging.counts();
+  if (counts.accepted > 0) return;
+  const reasons = await staging.rejectionReasons();
+  const summary = reasons.map((item) => `${item.count} × ${item.reason}`).join('; ');
+  throw new ImportError(
+    `${basename(file)}: none of the ${counts.read} features of layer "${source.layer.name}" can be stored` +
+      `${summary ? ` (${summary})` : ''}. Choose a layer of polygons with --layer, or fix the file.`,
+  );
 }
 
 function describe(key: keyof AttributeMapping): string {

@@ -25,14 +25,14 @@ export async function publishBoundaryVersion(
 }
 
 /**
- * Makes the version that was live before the current one live again, as one call. Raises
- * ImportError when there is no earlier version to return to.
+ * Makes the version that was live before the current one was published live again, as one call.
+ * Calling it again goes one more step back. Raises ImportError when there is no earlier version.
  */
 export async function rollbackBoundaryVersion(db: Knex, options: { by: string }): Promise<PublishResult> {
   const result = await db.transaction(async (trx) => {
     const repository = new BoundaryRepository(db);
     await trx.raw('LOCK TABLE boundary_versions IN SHARE ROW EXCLUSIVE MODE');
-    const current = await repository.currentPublication(trx);
+    const current = await repository.rollbackTarget(trx);
     if (!current) throw new ImportError('No boundary version is live, so there is nothing to roll back.');
     if (current.previousVersionId === null) {
       throw new ImportError(

@@ -164,14 +164,23 @@ export class BoundaryRepository {
     return { districts: row.districts, withoutParent: row.without_parent, examples: row.examples ?? [] };
   }
 
-  /** The open publication period (of the live version), with the version live before it. */
-  async currentPublication(
+  /**
+   * The live version and the version that was live before it was last published (not rolled back
+   * to), so that repeated rollbacks walk back through the publication history.
+   */
+  async rollbackTarget(
     db: Knex | Knex.Transaction,
-  ): Promise<{ id: number; versionId: number; previousVersionId: number | null } | undefined> {
-    return db('boundary_publications')
-      .select('id', 'version_id as versionId', 'previous_version_id as previousVersionId')
-      .whereNull('valid_to')
-      .first() as Promise<{ id: number; versionId: number; previousVersionId: number | null } | undefined>;
+  ): Promise<{ versionId: number; previousVersionId: number | null } | undefined> {
+    const current = (await db('boundary_publications').select('version_id').whereNull('valid_to').first()) as
+      | { version_id: number }
+      | undefined;
+    if (!current) return undefined;
+    const published = (await db('boundary_publications')
+      .select('previous_version_id')
+      .where({ version_id: current.version_id, action: 'publish' })
+      .orderBy('id', 'desc')
+      .first()) as { previous_version_id: number | null } | undefined;
+    return { versionId: current.version_id, previousVersionId: published?.previous_version_id ?? null };
   }
 
   /** Deletes a draft version with its jurisdictions and pieces. Returns false if it is not a draft. */
