@@ -1,7 +1,7 @@
 import type { ImportLevel } from './import-levels.js';
 import { PARENT_LEVEL } from './import-levels.js';
 
-/** Which source attribute holds each value the importer needs. */
+/** Names of the source attributes that contain each value the importer needs. */
 export interface AttributeMapping {
   code?: string;
   name?: string;

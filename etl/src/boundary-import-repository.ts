@@ -10,7 +10,7 @@ export interface StagedFeatureInput {
   problem: string | null;
 }
 
-/** How source coordinates become WGS 84: an EPSG code, or a WKT/PROJ definition for PROJ to read. */
+/** Source CRS for the reprojection to WGS 84: an EPSG code, or a WKT/PROJ definition for PROJ to read. */
 export type SourceTransform = { srid: number } | { definition: string };
 
 export interface StagedRow {
@@ -82,7 +82,7 @@ export class BoundaryImportRepository {
     );
   }
 
-  /** Returns whether PostGIS knows this EPSG code. */
+  /** Returns whether spatial_ref_sys contains this EPSG code. */
   async sridExists(srid: number): Promise<boolean> {
     const result = await this.trx.raw('SELECT 1 FROM spatial_ref_sys WHERE srid = ?', [srid]);
     return result.rows.length > 0;
@@ -331,6 +331,16 @@ export class BoundaryImportRepository {
     return result.rows as StagedRow[];
   }
 
+  /**
+   * Refreshes the planner statistics of the staging table and indexes its codes. Without them
+   * Postgres assumes a temporary table is tiny and joins it by nested loops, which takes minutes
+   * for 100,000 features.
+   */
+  async analyzeStaging(): Promise<void> {
+    await this.trx.raw('CREATE INDEX IF NOT EXISTS import_features_code ON import_features (code)');
+    await this.trx.raw('ANALYZE import_features');
+  }
+
   async setCodes(codes: { index: number; code: string }[]): Promise<void> {
     for (let start = 0; start < codes.length; start += 10_000) {
       const chunk = codes.slice(start, start + 10_000);
@@ -522,7 +532,7 @@ export class BoundaryImportRepository {
     return result.rows;
   }
 
-  /** The distinct rejection reasons with how many features each, most frequent first. */
+  /** Returns the distinct rejection reasons with their feature counts, most frequent first. */
   async rejectionReasons(): Promise<{ reason: string; count: number }[]> {
     const result = await this.trx.raw(
       `SELECT problem AS reason, count(*) AS count FROM import_features

@@ -21,7 +21,7 @@ import { openBoundaryFile } from './readers/open-boundary-file.js';
 import type { BoundarySource, SourceCrs } from './readers/source.js';
 
 export interface BoundaryImportOptions {
-  /** Who runs the import; stored as the version's created_by (and published_by with `publish`). */
+  /** User name of the person importing, stored as the version's created_by (and published_by with `publish`). */
   createdBy: string;
   level?: ImportLevel;
   layer?: string;
@@ -32,10 +32,10 @@ export interface BoundaryImportOptions {
   /** Attribute names that override the proposed mapping; an empty string maps nothing. */
   mapping?: AttributeMapping;
   /**
-   * Which jurisdictions of the base version the import replaces: `scope` (default) every one of the
-   * imported level within the provinces (for stations: districts) the file covers, as when a province
-   * uploads all its districts; `same-code` only those whose code the file brings again, to update a
-   * few boundaries.
+   * Replacement rule for the base version's jurisdictions. `scope` (default) replaces every one of the
+   * imported level within the provinces (for stations: districts) that the file covers, as when a
+   * province uploads all its districts. `same-code` replaces only those whose code the file brings
+   * again, to update a few boundaries.
    */
   replace?: 'scope' | 'same-code';
   /** Publish the draft at once, if nothing in it blocks publishing. */
@@ -59,9 +59,9 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Imports one layer of a boundary file as a new draft boundary version and returns its validation
- * report. The draft starts as a copy of the live version; the file's features replace that version's
- * jurisdictions of the chosen level within the provinces (for stations: the districts) that the file
- * covers. Nothing routes to a draft. With `publish`, the draft goes live in the same transaction.
+ * report. The draft starts as a copy of the live version. The file's features then replace that
+ * version's jurisdictions of the chosen level, within the provinces (for stations: the districts)
+ * that the file covers. Nothing routes to a draft. With `publish`, the draft goes live in the same transaction.
  * A file that cannot be imported raises ImportError, SourceFormatError or LayerChoiceError and
  * leaves nothing behind.
  */
@@ -100,6 +100,7 @@ export async function importBoundaryFile(
 
       const mapping = chooseMapping(statistics, level, source, options.mapping, file);
       await staging.applyMapping({ ...mapping.final, name: mapping.final.name as string });
+      await staging.analyzeStaging();
 
       options.onProgress?.({ phase: 'building draft', done: 0, total: 1, unit: 'steps' });
       const live = await versions.findLiveVersion(trx);
@@ -227,10 +228,10 @@ async function stageFeatures(
 }
 
 /**
- * Decides how the coordinates become WGS 84: --srid, else the file's CRS (a WKT without EPSG code is
- * matched to one by name when both give the same coordinates, else handed to PROJ as it is), else
- * WGS 84 when every coordinate fits longitude/latitude ranges. Projected coordinates without a CRS
- * are rejected, because stored as degrees they would put every boundary in the wrong place.
+ * Decides the source CRS: --srid, else the file's CRS, else WGS 84 when every coordinate fits
+ * longitude/latitude ranges. A WKT without EPSG code is matched to one by name when both transform a
+ * probe point to the same place, and is otherwise handed to PROJ as it is. Projected coordinates
+ * without a CRS are rejected, because stored as degrees they would put every boundary in the wrong place.
  */
 async function resolveTransform(
   staging: BoundaryImportRepository,
@@ -345,7 +346,7 @@ function chooseMapping(
     const field = final[key];
     if (field && source.undecodableFields.includes(field)) {
       throw new ImportError(
-        `${basename(file)}: the ${describe(key)} attribute "${field}" holds text that is not UTF-8, and the file ` +
+        `${basename(file)}: the ${describe(key)} attribute "${field}" contains text that is not UTF-8, and the file ` +
           'does not say which encoding it uses. Pass it with --encoding, e.g. --encoding windows-1256 for Urdu ' +
           'written by Windows in Pakistan.',
       );
@@ -403,6 +404,7 @@ async function buildDraft(
   const rows = await staging.acceptedRows();
   const codes = assignCodes(rows, level, above);
   await staging.setCodes(codes);
+  await staging.analyzeStaging();
 
   const scopeLevel = replace === 'same-code' ? undefined : SCOPE_LEVEL[level];
   const scopeIds = scopeLevel

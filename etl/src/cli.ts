@@ -173,7 +173,7 @@ function toInteger(value: string, option: string): number {
   return Number(value);
 }
 
-/** A progress bar on a terminal while the file is read; one line per phase otherwise. */
+/** Shows a progress bar on a terminal while the file is read, and one line per phase otherwise. */
 function createProgressDisplay(): { update: (progress: ImportProgress) => void; stop: () => void } {
   const interactive = process.stderr.isTTY;
   let bar: cliProgress.SingleBar | undefined;

@@ -4,10 +4,10 @@ import { PROVINCE_CODES, slugifyName } from './jurisdiction-codes.js';
 
 /**
  * Gives every accepted feature its jurisdiction code: the code attribute's value when the file has
- * one, otherwise a code built from the name the way the bundled import builds them, so re-importing
- * the same boundaries keeps the codes that duty officers are registered under: provinces by their
- * ISO 3166-2 code, regions `PK-PB-LAHORE-DIV`, districts `PK-PB-LAHORE`, stations the district code
- * and the station name.
+ * one, otherwise a code built from the name as the bundled import builds them. Re-importing the same
+ * boundaries so keeps the codes that duty officers are registered under. Provinces get their
+ * ISO 3166-2 code, regions `PK-PB-LAHORE-DIV`, districts `PK-PB-LAHORE`, and stations the district
+ * code followed by the station name.
  */
 export function assignCodes(
   rows: StagedRow[],

@@ -194,7 +194,7 @@ describe.skipIf(!existsSync(SAMPLES))('sample boundary files', () => {
 
     await expect(
       importSample('ind_delhi_parl_constituencies_eci_U05_PC.shp', { mapping: { nameUr: 'PC_HNAME' } }),
-    ).rejects.toThrow(/"PC_HNAME" holds text that is not UTF-8.*--encoding/);
+    ).rejects.toThrow(/"PC_HNAME" contains text that is not UTF-8.*--encoding/);
   });
 
   it('Bhubaneswar development area imports as one large polygon', async () => {
