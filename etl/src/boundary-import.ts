@@ -259,6 +259,13 @@ async function resolveTransform(
   }
   if (declared?.srid !== undefined) return checkSrid(declared.srid, declared.origin);
 
+  if (declared && !declared.definition) {
+    throw new ImportError(
+      `${basename(file)} declares the coordinate system ${declared.name} (${declared.origin}), which is not an ` +
+        'EPSG code this importer reads. Pass its EPSG code with --srid.',
+    );
+  }
+
   const extent = await staging.stagedExtent();
   if (declared?.definition) {
     const probe: [number, number] = extent

@@ -70,6 +70,18 @@ describe('importBoundaryFile', () => {
     expect(versionsAfter[0]?.count).toBe(versionsBefore[0]?.count);
   });
 
+  it('asks for --srid for an unknown crs name', async () => {
+    const file = writeCollection(
+      'local-crs.geojson',
+      [feature({ name: 'Gulberg' }, { type: 'Polygon', coordinates: [box(74.3, 31.5, 0.01)] })],
+      { crs: { type: 'name', properties: { name: 'LOCAL:LAHORE_GRID' } } },
+    );
+
+    await expect(importDraft(file)).rejects.toThrow(/LOCAL:LAHORE_GRID .*--srid/);
+    const report = await importDraft(file, { srid: 4326 });
+    expect(report.counts.stored).toBe(1);
+  });
+
   it('reprojects with --srid and finds the parent by location', async () => {
     const ring = await projected(LAHORE[0] - 0.01, LAHORE[1] - 0.01, 0.02, 32643);
     const file = writeCollection('utm.geojson', [

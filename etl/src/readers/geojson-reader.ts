@@ -137,7 +137,7 @@ async function* readFeatures(
     throw new SourceFormatError(`${file}: not valid JSON (${(error as Error).message}).`);
   }
 
-  const crs = readCrsMember(file, top.crs);
+  const crs = readCrsMember(top.crs);
   if (crs) onCrs(crs);
 
   if (top.type === 'FeatureCollection') {
@@ -178,17 +178,12 @@ function toSourceFeature(file: string, value: unknown, index: number): SourceFea
   return { index, properties: { ...(feature.properties ?? {}) }, geometry };
 }
 
-function readCrsMember(file: string, member: unknown): SourceCrs | null {
+function readCrsMember(member: unknown): SourceCrs | null {
   if (member === undefined || member === null) return null;
   const crs = member as { type?: string; properties?: { name?: string; code?: number | string } };
   if (crs.type === 'name' && typeof crs.properties?.name === 'string') {
+    // An unrecognised name comes back without srid, and the importer then asks for --srid.
     const srid = sridFromCrsName(crs.properties.name);
-    if (srid === undefined) {
-      throw new SourceFormatError(
-        `${file}: the crs member names "${crs.properties.name}", which is not an EPSG code or CRS84; ` +
-          'pass the EPSG code with --srid.',
-      );
-    }
     return { srid, name: crs.properties.name, origin: 'GeoJSON crs member' };
   }
   if (crs.type?.toUpperCase() === 'EPSG' && crs.properties?.code !== undefined) {
@@ -198,7 +193,5 @@ function readCrsMember(file: string, member: unknown): SourceCrs | null {
       origin: 'GeoJSON crs member',
     };
   }
-  throw new SourceFormatError(
-    `${file}: the crs member ${JSON.stringify(member)} is not a named CRS; pass the EPSG code with --srid.`,
-  );
+  return { name: JSON.stringify(member), origin: 'GeoJSON crs member' };
 }
