@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as jurisdictions from './migrations/20261204000100_jurisdictions.js';
 import * as casesAlertsOutbox from './migrations/20261204000200_cases_alerts_outbox.js';
 import * as boundaryImport from './migrations/20261204000300_boundary_import.js';
+import * as faces from './migrations/20261204000400_faces.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000100_jurisdictions', jurisdictions],
   ['20261204000200_cases_alerts_outbox', casesAlertsOutbox],
   ['20261204000300_boundary_import', boundaryImport],
+  ['20261204000400_faces', faces],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

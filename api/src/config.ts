@@ -45,6 +45,38 @@ const configSchema = z.object({
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   OUTBOX_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   OUTBOX_LOCK_MS: z.coerce.number().int().positive().default(30_000),
+  /** Worker threads that run face detection in each process (about 300 MB of memory each). */
+  FACE_DETECTOR_THREADS: z.coerce.number().int().min(1).max(16).default(1),
+  /** Photos that may wait for a detector thread; face searches beyond it answer 503 FACE_SEARCH_BUSY. */
+  FACE_DETECTOR_MAX_QUEUED: z.coerce.number().int().positive().default(8),
+  /** Load the face model when the API starts, so the first face search does not wait for it. */
+  FACE_DETECTOR_PRELOAD: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Where the API saves its face indexes, so a restart loads them instead of rebuilding. */
+  FACE_INDEX_DIR: z.string().default('data/runtime/face-index'),
+  /** How often each face index is checked against the faces table, in case a change event was lost. */
+  FACE_INDEX_SYNC_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * Similarity at which a sighting match alerts districts by SMS. The matching threshold (0.93, in
+   * models/src/face-match.ts) only makes a candidate for review. On the labelled benchmark set in
+   * models/README.md the highest different-person similarity was 0.926, so 0.95 stays 0.024 above
+   * any wrong match seen there, at the cost of alerting on fewer true ones (the lowest best
+   * same-person score was 0.948); those still reach the review list.
+   */
+  FACE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95),
+  /** Public face searches allowed per client address per minute. */
+  FACE_SEARCHES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Public sightings allowed per client address per minute. */
+  SIGHTINGS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  FACES_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  FACES_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  FACES_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
+  FACES_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  FACES_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** BullMQ lock of a face job; detection of one photo takes up to a few seconds. */
+  FACES_LOCK_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

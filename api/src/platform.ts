@@ -2,23 +2,39 @@ import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import { FACE_MATCH_THRESHOLD } from '../../models/src/face-match.js';
 import { ensureDispatchAccessToken } from './auth/dispatch-access-token.js';
 import type { Config } from './config.js';
 import { createDatabase } from './database.js';
 import { subscribeDashboardEvents } from './events/dashboard-events.js';
+import { publishFacesChanged } from './events/face-events.js';
+import { type FaceDetector, FaceDetectorPool } from './faces/face-detector-pool.js';
+import { FaceGalleries } from './faces/face-galleries.js';
 import { createApp } from './http/app.js';
 import { DispatcherSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
+import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
+import { startFacesWorker } from './jobs/faces-worker.js';
 import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
+import { CaseEventRepository } from './repositories/case-event-repository.js';
+import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
+import { FaceMatchRepository } from './repositories/face-match-repository.js';
+import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
+import { SightingRepository } from './repositories/sighting-repository.js';
+import { CaseRegisterService } from './services/case-register-service.js';
+import { FaceMatchReviewService } from './services/face-match-review-service.js';
+import { FaceProcessingService } from './services/face-processing-service.js';
+import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
 import { ReportService } from './services/report-service.js';
+import { SightingService } from './services/sighting-service.js';
 import { HttpSmsGateway } from './sms/http-sms-gateway.js';
 import { LogSmsGateway } from './sms/log-sms-gateway.js';
 import type { SmsGateway } from './sms/sms-gateway.js';
@@ -36,8 +52,29 @@ export interface Platform {
     jurisdictions: JurisdictionRepository;
     dutyOfficers: DutyOfficerRepository;
     outbox: OutboxRepository;
+    faces: FaceRepository;
+    faceMatches: FaceMatchRepository;
+    caseEvents: CaseEventRepository;
+    caseRegister: CaseRegisterRepository;
+    sightings: SightingRepository;
   };
-  services: { geofence: GeofenceService; reports: ReportService; delivery: OutboxDelivery };
+  services: {
+    geofence: GeofenceService;
+    reports: ReportService;
+    delivery: OutboxDelivery;
+    faceSearch: FaceSearchService;
+    faceProcessing: FaceProcessingService;
+    faceMatchReview: FaceMatchReviewService;
+    sightings: SightingService;
+    caseRegister: CaseRegisterService;
+  };
+  faces: {
+    detector: FaceDetector;
+    /** Whether closePlatform closes the detector (false when the caller passed its own). */
+    ownsDetector: boolean;
+    queue: Queue<FaceJobData>;
+    galleries: FaceGalleries;
+  };
   sessions: DispatcherSessions;
   hub: SseHub;
   gateway: SmsGateway;
@@ -46,6 +83,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** Replaces the configured SMS driver (tests pass one that talks to their loopback gateway). */
   gateway?: SmsGateway;
+  /** A face detector to use instead of starting one; tests share one so the model loads once. */
+  faceDetector?: FaceDetector;
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
@@ -58,14 +97,30 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     jurisdictions: new JurisdictionRepository(db),
     dutyOfficers: new DutyOfficerRepository(db),
     outbox: new OutboxRepository(db),
+    faces: new FaceRepository(db),
+    faceMatches: new FaceMatchRepository(db),
+    caseEvents: new CaseEventRepository(db),
+    caseRegister: new CaseRegisterRepository(db),
+    sightings: new SightingRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
+  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) =>
+    enqueueOutbox(queue, [{ caseId, outboxIds }], queueOptions);
+  const faces = createFaces(config, redis, repositories.faces, options);
+  const enqueuePhotos = (photos: PhotoRef[]) =>
+    enqueueFaceJobs(faces.queue, photos, {
+      attempts: config.FACES_ATTEMPTS,
+      retryBaseMs: config.FACES_RETRY_BASE_MS,
+    });
+  const facesRemoved = async () => {
+    await publishFacesChanged(redis, config.REDIS_PREFIX, true);
+    await faces.galleries.syncAll();
+  };
+
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(repositories, (caseId, outboxIds) =>
-      enqueueOutbox(queue, [{ caseId, outboxIds }], queueOptions),
-    ),
+    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,
@@ -74,11 +129,68 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       redis,
       config.REDIS_PREFIX,
     ),
+    faceSearch: new FaceSearchService(repositories.faces, faces.detector, () => faces.galleries.ready(), {
+      threshold: FACE_MATCH_THRESHOLD,
+      limits: { maxBytes: config.MAX_PHOTO_BYTES, maxPixels: config.MAX_PHOTO_PIXELS },
+    }),
+    faceProcessing: new FaceProcessingService(
+      db,
+      repositories,
+      faces.detector,
+      async () => (await faces.galleries.ready()).cases,
+      { match: FACE_MATCH_THRESHOLD, alert: config.FACE_ALERT_THRESHOLD },
+      {
+        facesChanged: () => publishFacesChanged(redis, config.REDIS_PREFIX, false),
+        enqueueOutbox: enqueueCaseOutbox,
+      },
+    ),
+    faceMatchReview: new FaceMatchReviewService(db, repositories),
+    sightings: new SightingService(db, repositories, enqueuePhotos),
+    caseRegister: new CaseRegisterService(
+      db,
+      { register: repositories.caseRegister, caseEvents: repositories.caseEvents },
+      enqueuePhotos,
+      facesRemoved,
+    ),
   };
   const accessToken = ensureDispatchAccessToken(config.DISPATCH_ACCESS_TOKEN).token;
   const sessions = new DispatcherSessions(accessToken, config.SESSION_SECRET);
 
-  return { config, db, redis, queue, repositories, services, sessions, hub: new SseHub(), gateway };
+  return {
+    config,
+    db,
+    redis,
+    queue,
+    repositories,
+    services,
+    faces,
+    sessions,
+    hub: new SseHub(),
+    gateway,
+  };
+}
+
+function createFaces(
+  config: Config,
+  redis: Redis,
+  faceRepository: FaceRepository,
+  options: PlatformOptions,
+): Platform['faces'] {
+  const detector =
+    options.faceDetector ??
+    new FaceDetectorPool({
+      threads: config.FACE_DETECTOR_THREADS,
+      maxQueued: config.FACE_DETECTOR_MAX_QUEUED,
+    });
+  return {
+    detector,
+    ownsDetector: !options.faceDetector,
+    queue: createFacesQueue(redis, config.REDIS_PREFIX),
+    galleries: new FaceGalleries(faceRepository, redis, config.REDIS_PREFIX, {
+      directory: config.FACE_INDEX_DIR,
+      syncIntervalMs: config.FACE_INDEX_SYNC_INTERVAL_MS,
+    }),
+  };
 }
 
 function createGateway(config: Config, db: Knex): SmsGateway {
@@ -101,6 +213,13 @@ export async function startApi(platform: Platform): Promise<{ server: Server; st
     platform.config.REDIS_PREFIX,
     (event) => platform.hub.dispatch(event),
   );
+  // The API searches both face galleries and saves them, so a restart loads instead of rebuilding.
+  await platform.faces.galleries.acquire(true);
+  if (platform.config.FACE_DETECTOR_PRELOAD) {
+    platform.faces.detector.modelVersion().catch((error: Error) => {
+      log.error({ err: error.message }, 'face model failed to load; face search and the face job will fail');
+    });
+  }
   const app = createApp(platform);
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(platform.config.PORT, platform.config.HOST, () => resolve(listening));
@@ -115,6 +234,7 @@ export async function startApi(platform: Platform): Promise<{ server: Server; st
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await unsubscribe();
+      await platform.faces.galleries.release();
       log.info('API stopped');
     },
   };
@@ -122,7 +242,7 @@ export async function startApi(platform: Platform): Promise<{ server: Server; st
 
 export async function startWorker(platform: Platform): Promise<() => Promise<void>> {
   const { config } = platform;
-  return startOutboxWorker(
+  const stopOutbox = await startOutboxWorker(
     platform.redis,
     config.REDIS_PREFIX,
     platform.queue,
@@ -137,10 +257,38 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
       lockDurationMs: config.OUTBOX_LOCK_MS,
     },
   );
+
+  // The face job matches sighting faces against open cases, so the worker keeps the case gallery too;
+  // in a worker-only process it stays in memory.
+  await platform.faces.galleries.acquire(false);
+  const stopFaces = await startFacesWorker(
+    platform.redis,
+    config.REDIS_PREFIX,
+    platform.faces.queue,
+    platform.services.faceProcessing,
+    platform.repositories.faces,
+    platform.faces.detector,
+    {
+      concurrency: config.FACES_CONCURRENCY,
+      attempts: config.FACES_ATTEMPTS,
+      retryBaseMs: config.FACES_RETRY_BASE_MS,
+      sweepIntervalMs: config.FACES_SWEEP_INTERVAL_MS,
+      sweepGraceMs: config.FACES_SWEEP_GRACE_MS,
+      lockDurationMs: config.FACES_LOCK_MS,
+    },
+  );
+
+  return async () => {
+    await stopFaces();
+    await stopOutbox();
+    await platform.faces.galleries.release();
+  };
 }
 
 export async function closePlatform(platform: Platform): Promise<void> {
   await platform.queue.close();
+  await platform.faces.queue.close();
+  if (platform.faces.ownsDetector) await platform.faces.detector.close();
   platform.redis.disconnect();
   await platform.db.destroy();
 }

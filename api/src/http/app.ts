@@ -6,10 +6,14 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
+import { faceMatchRoutes } from './routes/face-match-routes.js';
+import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { sightingRoutes } from './routes/sighting-routes.js';
 
 const UI_DIRECTORY = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
@@ -73,6 +77,29 @@ export function createApp(platform: Platform): express.Express {
   app.use(
     '/api',
     dispatchRoutes(sessions, repositories.cases, hub, { secureCookies: config.SECURE_COOKIES }),
+  );
+  app.use(
+    '/api',
+    faceSearchRoutes(services.faceSearch, sessions, {
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      searchesPerMinute: config.FACE_SEARCHES_PER_MINUTE,
+    }),
+  );
+  app.use(
+    '/api',
+    sightingRoutes(services.sightings, {
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      maxPhotoPixels: config.MAX_PHOTO_PIXELS,
+      sightingsPerMinute: config.SIGHTINGS_PER_MINUTE,
+    }),
+  );
+  app.use('/api', faceMatchRoutes(sessions, repositories.faceMatches, services.faceMatchReview));
+  app.use(
+    '/api',
+    caseRegisterRoutes(sessions, services.caseRegister, repositories.caseEvents, {
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      maxPhotoPixels: config.MAX_PHOTO_PIXELS,
+    }),
   );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));

@@ -92,9 +92,12 @@ export class OutboxDelivery {
   }
 
   private async publish(message: OutboxMessage): Promise<null> {
-    const payload = message.payload as { type?: string; caseId?: string };
+    const payload = message.payload as { type?: string; caseId?: string; alertIds?: string[] };
     if (payload.type === 'alerts' && payload.caseId) {
-      for (const alert of await this.cases.listAlertsOfCase(payload.caseId)) {
+      // A face-match update names its own alerts; a report's update publishes all of the case's.
+      const alerts = await this.cases.listAlertsOfCase(payload.caseId);
+      const wanted = payload.alertIds ? new Set(payload.alertIds) : undefined;
+      for (const alert of alerts.filter((item) => !wanted || wanted.has(item.id))) {
         const { jurisdictionCode, ...view } = alert;
         await publishDashboardEvent(this.redis, this.redisPrefix, {
           type: 'alert',

@@ -1,3 +1,4 @@
+import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
 import { createLogger } from '../logger.js';
 import type { CaseRepository, ChildSex, NewPhoto, Post } from '../repositories/case-repository.js';
 import type { GeofenceMatch, JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
@@ -36,6 +37,8 @@ export class ReportService {
   constructor(
     private readonly repositories: { cases: CaseRepository; jurisdictions: JurisdictionRepository },
     private readonly enqueueOutbox: OutboxEnqueuer,
+    /** Without it (sample data), the faces sweeper of the worker queues the photos. */
+    private readonly enqueueFaceJobs: FaceJobEnqueuer = async () => undefined,
   ) {}
 
   async submit(input: ReportInput, photo?: NewPhoto): Promise<ReportReceipt> {
@@ -65,6 +68,7 @@ export class ReportService {
         'could not queue outbox; the sweeper will deliver it',
       );
     });
+    if (photo) await this.queuePhotoFaces(stored.id);
 
     return {
       id: stored.id,
@@ -76,6 +80,19 @@ export class ReportService {
       onBorder: match?.onBorder ?? false,
       alerted: alerts.map((alert) => alert.post),
     };
+  }
+
+  /** Queues the face job for the case's photo; on failure the faces sweeper queues it later. */
+  private async queuePhotoFaces(caseId: string): Promise<void> {
+    try {
+      const photoIds = await this.repositories.cases.listPhotoIds(caseId);
+      await this.enqueueFaceJobs(photoIds.map((photoId) => ({ kind: 'case', photoId })));
+    } catch (error) {
+      log.warn(
+        { caseId, err: (error as Error).message },
+        'could not queue the face job; the faces sweeper will',
+      );
+    }
   }
 }
 

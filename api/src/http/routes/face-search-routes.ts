@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../../errors.js';
+import type { FaceSearchService } from '../../services/face-search-service.js';
+import { photoUploadReader, toFaceApiError } from '../photo-upload.js';
+import { perMinuteLimit } from '../rate-limits.js';
+import type { DispatcherSessions } from '../session.js';
+import { parseOrThrow } from '../validation.js';
+
+const searchQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
+
+/**
+ * POST /api/face-search: anyone may search the register with a photo. Signed-in dispatchers get every
+ * open case and sighting with scores; the public gets published cases at or above the threshold.
+ * The photo is not stored.
+ */
+export function faceSearchRoutes(
+  search: FaceSearchService,
+  sessions: DispatcherSessions,
+  options: { maxPhotoBytes: number; searchesPerMinute: number },
+): Router {
+  const router = Router();
+  const readPhoto = photoUploadReader(options.maxPhotoBytes, 'Send one photo in the "photo" field.');
+
+  router.post('/face-search', perMinuteLimit(options.searchesPerMinute), async (request, response) => {
+    const { limit } = parseOrThrow(searchQuery, request.query, 'INVALID_QUERY');
+    if (!request.is('multipart/form-data')) {
+      throw new ApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send the photo as multipart/form-data in the "photo" field.',
+      );
+    }
+    const photo = await readPhoto(request, response);
+    if (!photo) throw new ApiError(400, 'PHOTO_REQUIRED', 'Send one photo in the "photo" field.', 'photo');
+
+    const viewer = sessions.isSignedIn(request) ? 'police' : 'public';
+    const result = await search.search(photo, viewer, limit).catch((error: unknown) => {
+      throw toFaceApiError(error);
+    });
+    request.log.info(
+      { viewer, faces: result.faces.length, matches: result.matches.length },
+      'face search answered',
+    );
+    response.set('cache-control', 'no-store').json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,86 @@
+import { type Job, type Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { FaceDetector } from '../faces/face-detector-pool.js';
+import { createLogger } from '../logger.js';
+import type { FaceRepository } from '../repositories/face-repository.js';
+import type { FaceProcessingService } from '../services/face-processing-service.js';
+import {
+  enqueueFaceJobs,
+  FACES_QUEUE,
+  FACES_SWEEP_JOB,
+  type FaceJobData,
+  type FaceQueueOptions,
+} from './faces-queue.js';
+
+const log = createLogger('FacesWorker');
+
+/** Photos queued by one sweep at most; the next sweep takes the rest. */
+const SWEEP_BATCH = 500;
+
+export interface FacesWorkerOptions extends FaceQueueOptions {
+  concurrency: number;
+  /** How often the sweeper looks for photos that no job processed (lost Redis, crashed API). */
+  sweepIntervalMs: number;
+  /** A photo younger than this is assumed to have its job still on the way. */
+  sweepGraceMs: number;
+  lockDurationMs: number;
+}
+
+/**
+ * Starts the BullMQ worker of the `faces` queue and its repeating sweep, which queues photos still
+ * unprocessed after the grace period and photos processed with another model version. Returns a
+ * function that stops both.
+ */
+export async function startFacesWorker(
+  connection: Redis,
+  prefix: string,
+  queue: Queue<FaceJobData>,
+  processing: FaceProcessingService,
+  faces: FaceRepository,
+  detector: FaceDetector,
+  options: FacesWorkerOptions,
+): Promise<() => Promise<void>> {
+  const sweep = async (): Promise<number> => {
+    // The sweep does not load the model itself. So photos of an older model version are found only
+    // after this process loaded it for its first photo or search.
+    const modelVersion = detector.loadedModelVersion();
+    const photos = await faces.listPhotosToProcess(options.sweepGraceMs, modelVersion, SWEEP_BATCH);
+    await enqueueFaceJobs(queue, photos, options);
+    if (photos.length > 0)
+      log.info({ photos: photos.length }, 'queued photos whose faces were not processed');
+    return photos.length;
+  };
+
+  const worker = new Worker<FaceJobData>(
+    FACES_QUEUE,
+    async (job: Job<FaceJobData>) => {
+      if (job.name === FACES_SWEEP_JOB) return sweep();
+      return processing.process(job.data);
+    },
+    {
+      connection: connection.duplicate(),
+      prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
+    },
+  );
+  worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
+  worker.on('failed', (job, error) => {
+    if (job) log.warn({ jobId: job.id, attempts: job.attemptsMade, err: error.message }, 'face job failed');
+  });
+
+  await queue.upsertJobScheduler(
+    FACES_SWEEP_JOB,
+    { every: options.sweepIntervalMs },
+    { name: FACES_SWEEP_JOB, data: { kind: 'case', photoId: '' } },
+  );
+  // Sweep once at start: photos left unprocessed by a crash need not wait for the first interval.
+  await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));
+  log.info({ concurrency: options.concurrency }, 'faces worker started');
+
+  return async () => {
+    await worker.close();
+    log.info('faces worker stopped');
+  };
+}

@@ -1,0 +1,131 @@
+import type { Knex } from 'knex';
+import { ApiError } from '../errors.js';
+import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
+import { createLogger } from '../logger.js';
+import type { CaseEventRepository } from '../repositories/case-event-repository.js';
+import type { NewPhoto } from '../repositories/case-repository.js';
+import type { JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
+import type { SightingRepository } from '../repositories/sighting-repository.js';
+
+export interface SightingInput {
+  seenAt: Date;
+  place: { lat: number; lon: number };
+  description: string | null;
+  /** A registered case the reporter believes this is, by tracking code or by the id a search showed. */
+  trackingCode: string | null;
+  caseId: string | null;
+  reporterPhone: string | null;
+}
+
+export interface SightingReceipt {
+  id: string;
+  createdAt: string;
+  /** The district where the child was seen, whose police the sighting is routed to; null outside all. */
+  district: { code: string; name: string; nameUr: string | null } | null;
+  onBorder: boolean;
+  caseLinked: boolean;
+  photoReceived: boolean;
+}
+
+const log = createLogger('SightingService');
+
+/**
+ * Takes a public sighting in: geofences the place, links the named case, stores the sighting with its
+ * photo, records it on the case's timeline, and queues the photo for the face job, which matches its
+ * faces against open cases.
+ */
+export class SightingService {
+  constructor(
+    private readonly db: Knex,
+    private readonly repositories: {
+      sightings: SightingRepository;
+      jurisdictions: JurisdictionRepository;
+      caseEvents: CaseEventRepository;
+    },
+    private readonly enqueueFaceJobs: FaceJobEnqueuer,
+  ) {}
+
+  async submit(input: SightingInput, photo?: NewPhoto): Promise<SightingReceipt> {
+    const { sightings, jurisdictions, caseEvents } = this.repositories;
+    const caseId = await this.findNamedCase(input);
+    const match = await jurisdictions.geofence(input.place.lon, input.place.lat);
+
+    const stored = await this.db.transaction(async (trx) => {
+      const inserted = await sightings.insert(
+        trx,
+        {
+          caseId,
+          seenAt: input.seenAt,
+          place: input.place,
+          description: input.description,
+          reporterPhone: input.reporterPhone,
+          jurisdiction: match,
+        },
+        photo,
+      );
+      if (caseId) {
+        await caseEvents.append(
+          {
+            caseId,
+            kind: 'sighting-reported',
+            actor: 'public',
+            details: {
+              sightingId: inserted.id,
+              district: match?.district.code ?? null,
+              photo: Boolean(photo),
+            },
+          },
+          trx,
+        );
+      }
+      return inserted;
+    });
+
+    log.info(
+      {
+        sightingId: stored.id,
+        district: match?.district.code ?? null,
+        caseId,
+        photo: Boolean(stored.photoId),
+      },
+      'sighting stored',
+    );
+    if (stored.photoId) {
+      await this.enqueueFaceJobs([{ kind: 'sighting', photoId: stored.photoId }]).catch((error: Error) => {
+        log.warn(
+          { sightingId: stored.id, err: error.message },
+          'could not queue the face job; the sweeper will',
+        );
+      });
+    }
+
+    return {
+      id: stored.id,
+      createdAt: stored.createdAt.toISOString(),
+      district: match
+        ? { code: match.district.code, name: match.district.name, nameUr: match.district.nameUr }
+        : null,
+      onBorder: match?.onBorder ?? false,
+      caseLinked: caseId !== null,
+      photoReceived: stored.photoId !== null,
+    };
+  }
+
+  private async findNamedCase(input: SightingInput): Promise<string | null> {
+    if (!input.trackingCode && !input.caseId) return null;
+    const caseId = await this.repositories.sightings.findCaseId({
+      trackingCode: input.trackingCode ?? undefined,
+      caseId: input.caseId ?? undefined,
+    });
+    if (!caseId) {
+      const field = input.caseId ? 'caseId' : 'trackingCode';
+      throw new ApiError(
+        400,
+        'CASE_NOT_FOUND',
+        `${field}: no registered case has this ${input.caseId ? 'id' : 'tracking code'}. Leave it out to report the sighting without a case.`,
+        field,
+      );
+    }
+    return caseId;
+  }
+}
