@@ -108,6 +108,29 @@ describe('outbox delivery', () => {
     expect(gateway.delivered).toHaveLength(0);
   });
 
+  it('gives up on a message after the attempt limit', async () => {
+    gateway.failNext = 1000;
+    test = await startTestPlatform({
+      SMS_DRIVER: 'http',
+      SMS_HTTP_URL: gateway.url,
+      OUTBOX_ATTEMPTS: '2',
+      OUTBOX_GIVE_UP_ATTEMPTS: '3',
+    });
+    await seedLahoreOfficers(test.platform.db);
+
+    const receipt = await submitLahoreReport(test.baseUrl);
+    const rows = await waitFor(
+      async () => {
+        const found = await smsRowsOf(receipt.id);
+        return found.length === 3 && found.every((row) => row.status === 'failed') ? found : undefined;
+      },
+      20_000,
+      'every SMS of the case given up',
+    );
+    for (const row of rows) expect(row.attempts).toBeGreaterThanOrEqual(3);
+    expect(gateway.delivered).toHaveLength(0);
+  });
+
   it('sends once when the worker dies after the gateway accepted the message', async () => {
     // API only in this process; the first worker runs in a child process that we kill.
     test = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url }, { worker: false });

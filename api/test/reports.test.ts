@@ -160,7 +160,8 @@ describe('report validation', () => {
     ['time without zone', { ...base, lastSeen: { ...base.lastSeen, at: '2026-12-01 10:00' } }, 'lastSeen.at'],
     ['bad phone', { ...base, reporter: { ...base.reporter, phone: '12345' } }, 'reporter.phone'],
     ['missing reporter', { child: base.child, lastSeen: base.lastSeen }, 'reporter'],
-    ['unknown field', { ...base, child: { ...base.child, shoeSize: 3 } }, 'child'],
+    ['NUL byte in a name', { ...base, child: { ...base.child, name: 'Ali\u0000' } }, 'child.name'],
+    ['unknown field', { ...base, child: { ...base.child, shoeSize: 3 } }, 'child.shoeSize'],
   ];
 
   it.each(cases)('rejects %s naming the field', async (_name, body, field) => {
@@ -280,6 +281,34 @@ describe('multipart reports with a photo', () => {
     expect(((await response.json()) as any).error.code).toBe('INVALID_UPLOAD');
   });
 
+  it('rejects a __proto__ field without polluting objects', async () => {
+    const data = form({ ...fields, '__proto__.json spaces': '8', 'constructor.prototype': 'x' });
+    const response = await fetch(`${test.baseUrl}/api/reports`, { method: 'POST', body: data });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.code).toBe('INVALID_REPORT');
+    expect(({} as Record<string, unknown>)['json spaces']).toBeUndefined();
+
+    const valid = await postJson('/api/reports', lahoreReport());
+    expect(valid.status).toBe(201);
+    expect((await fetch(`${test.baseUrl}/api/jurisdictions?level=province`)).status).toBe(200);
+  });
+
+  it('rejects an invalid report JSON field naming it', async () => {
+    const data = new FormData();
+    data.append('report', '{"child":');
+    const response = await fetch(`${test.baseUrl}/api/reports`, { method: 'POST', body: data });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.field).toBe('report');
+  });
+
+  it('rejects a field sent twice', async () => {
+    const data = form(fields);
+    data.append('child.name', 'Second Name');
+    const response = await fetch(`${test.baseUrl}/api/reports`, { method: 'POST', body: data });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.field).toBe('child.name');
+  });
+
   it('names the bad field of a multipart report', async () => {
     const response = await fetch(`${test.baseUrl}/api/reports`, {
       method: 'POST',
@@ -352,5 +381,30 @@ describe('health', () => {
     const response = await fetch(`${test.baseUrl}/api/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok' });
+  });
+});
+
+describe('malformed requests', () => {
+  it.each([
+    ['an unsupported charset', { 'content-type': 'application/json; charset=latin1' }, '{}', 415],
+    [
+      'an unknown content encoding',
+      { 'content-type': 'application/json', 'content-encoding': 'xyz' },
+      '{}',
+      415,
+    ],
+    ['multipart without a boundary', { 'content-type': 'multipart/form-data' }, 'x', 400],
+  ])('answers %s with a 4xx code', async (_name, headers, body, status) => {
+    const response = await fetch(`${test.baseUrl}/api/reports`, { method: 'POST', headers, body });
+    expect(response.status).toBe(status);
+    const answer = (await response.json()) as any;
+    expect(answer.error.code).toMatch(/^(INVALID_REQUEST_BODY|INVALID_UPLOAD)$/);
+  });
+
+  it('treats a malformed session cookie as no session', async () => {
+    const response = await fetch(`${test.baseUrl}/api/session`, {
+      headers: { cookie: 'talash_session=%E0%A4%A' },
+    });
+    expect(response.status).toBe(401);
   });
 });

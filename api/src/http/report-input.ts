@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from '../errors.js';
 import type { ReportInput } from '../services/report-service.js';
 import { parseOrThrow } from './validation.js';
 
@@ -14,8 +15,18 @@ export function normalisePhone(input: string): string | undefined {
   return /^\+[1-9]\d{7,14}$/.test(e164) ? e164 : undefined;
 }
 
+// Control characters (a NUL byte above all, which PostgreSQL rejects in text) never belong in a report.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the purpose.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const noControlCharacters = (value: string) => !CONTROL_CHARACTERS.test(value);
+
 const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(noControlCharacters, 'must not contain control characters');
 
 export const reportSchema = z
   .object({
@@ -28,7 +39,12 @@ export const reportSchema = z
           .min(0)
           .max(17, 'must be 17 or less: Talash handles children'),
         sex: z.enum(['female', 'male', 'other', 'unknown']),
-        description: z.string().trim().max(2000, 'must be at most 2000 characters').nullish(),
+        description: z
+          .string()
+          .trim()
+          .max(2000, 'must be at most 2000 characters')
+          .refine(noControlCharacters, 'must not contain control characters')
+          .nullish(),
       })
       .strict(),
     lastSeen: z
@@ -74,30 +90,49 @@ export function parseReport(body: unknown): ReportInput {
 }
 
 const NUMERIC_FIELDS = new Set(['child.age', 'lastSeen.lat', 'lastSeen.lon']);
+const FIELD_GROUPS = new Set(['child', 'lastSeen', 'reporter']);
+const DECIMAL_NUMBER = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 
 /**
  * Turns multipart form fields into the JSON report shape. Fields are either one `report` field with
- * the whole JSON, or dotted names such as `child.name` and `lastSeen.lat`.
+ * the whole JSON, or dotted names such as `child.name` and `lastSeen.lat`. Throws INVALID_REPORT
+ * naming the field for a name outside those groups, a repeated field or invalid `report` JSON.
  */
 export function multipartFieldsToReport(fields: Record<string, unknown>): unknown {
-  if (typeof fields.report === 'string') {
+  if (fields.report !== undefined) {
+    if (typeof fields.report !== 'string' || Object.keys(fields).length > 1) {
+      throw new ApiError(
+        400,
+        'INVALID_REPORT',
+        'Send either one "report" field or the dotted fields, not both.',
+        'report',
+      );
+    }
     try {
       return JSON.parse(fields.report);
     } catch {
-      return { __invalidJson: true };
+      throw new ApiError(400, 'INVALID_REPORT', 'The "report" field is not valid JSON.', 'report');
     }
   }
-  const report: Record<string, Record<string, unknown>> = {};
+
+  // Objects without a prototype: a field named "__proto__.x" must not reach Object.prototype.
+  const report: Record<string, Record<string, unknown>> = Object.create(null);
   for (const [name, value] of Object.entries(fields)) {
     const [group, key, ...rest] = name.split('.');
-    if (!group || !key || rest.length > 0 || typeof value !== 'string') {
-      report[name] = value as Record<string, unknown>;
-      continue;
+    if (!group || !key || rest.length > 0 || !FIELD_GROUPS.has(group)) {
+      throw new ApiError(
+        400,
+        'INVALID_REPORT',
+        `Unknown field "${name}". Use child.*, lastSeen.* and reporter.* fields.`,
+        name,
+      );
     }
-    report[group] ??= {};
+    if (typeof value !== 'string') {
+      throw new ApiError(400, 'INVALID_REPORT', `The field "${name}" was sent more than once.`, name);
+    }
+    report[group] ??= Object.create(null) as Record<string, unknown>;
     const target = report[group] as Record<string, unknown>;
-    target[key] =
-      NUMERIC_FIELDS.has(name) && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+    target[key] = NUMERIC_FIELDS.has(name) && DECIMAL_NUMBER.test(value) ? Number(value) : value;
   }
-  return report;
+  return { ...report };
 }

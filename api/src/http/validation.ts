@@ -9,7 +9,10 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, cod
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || undefined;
+  // An unknown key is reported on its parent object; name the key itself, which is what to remove.
+  const path =
+    issue?.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : (issue?.path ?? []);
+  const field = path.join('.') || undefined;
   const message = issue ? `${field ?? 'request'}: ${issue.message}` : 'invalid request';
   throw new ApiError(400, code, message, field);
 }

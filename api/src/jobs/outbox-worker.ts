@@ -19,6 +19,8 @@ export interface OutboxWorkerOptions extends OutboxQueueOptions {
   sweepIntervalMs: number;
   /** A pending row younger than this is assumed to have its job still on the way. */
   sweepGraceMs: number;
+  /** Attempts after which a pending row is marked failed and logged as an error instead of retried. */
+  giveUpAttempts: number;
   /** BullMQ lock duration: a job whose worker died is retried after this many milliseconds. */
   lockDurationMs: number;
 }
@@ -36,6 +38,12 @@ export async function startOutboxWorker(
   options: OutboxWorkerOptions,
 ): Promise<() => Promise<void>> {
   const sweep = async (): Promise<number> => {
+    for (const row of await outbox.giveUpExhausted(options.giveUpAttempts)) {
+      log.error(
+        { outboxId: row.id, caseId: row.caseId, attempts: row.attempts },
+        'outbox message given up after too many attempts',
+      );
+    }
     const pending = await outbox.listStalePending(options.sweepGraceMs, 1000);
     await enqueueOutbox(queue, pending, options);
     if (pending.length > 0) log.info({ cases: pending.length }, 're-queued cases with pending outbox rows');
@@ -66,8 +74,8 @@ export async function startOutboxWorker(
     { every: options.sweepIntervalMs },
     { name: SWEEP_JOB, data: { caseId: '', outboxIds: [] } },
   );
-  // Sweep once at start: rows left pending by a crash or a Redis flush need not wait for the first interval.
-  await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));
+  // The scheduler's first sweep runs at once, so rows left pending by a crash or a Redis flush do not
+  // wait for the first interval.
   log.info({ concurrency: options.concurrency }, 'outbox worker started');
 
   return async () => {

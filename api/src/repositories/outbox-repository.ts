@@ -71,6 +71,19 @@ export class OutboxRepository {
   }
 
   /** Cases with messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */
+  /** Marks pending rows with at least `maxAttempts` failed attempts as failed, and returns them. */
+  async giveUpExhausted(
+    maxAttempts: number,
+  ): Promise<{ id: string; caseId: string | null; attempts: number }[]> {
+    const result = await this.db.raw<{ rows: { id: string; caseId: string | null; attempts: number }[] }>(
+      `UPDATE outbox SET status = 'failed'
+       WHERE status = 'pending' AND attempts >= ?
+       RETURNING id, case_id AS "caseId", attempts`,
+      [maxAttempts],
+    );
+    return result.rows;
+  }
+
   async listStalePending(
     olderThanMs: number,
     limit: number,

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../validation.js';
 
 const coordinate = (name: string, limit: number) =>
   z
-    .string({ message: `${name} is required` })
+    .string({ message: `${name} is required once, as a decimal number of degrees` })
     .trim()
     .regex(
       /^[-+]?(\d+(\.\d*)?|\.\d+)$/,

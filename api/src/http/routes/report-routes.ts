@@ -39,7 +39,9 @@ export function reportRoutes(
               : `${error.message}. Send one photo in the "photo" field with the report fields.`;
           return reject(new ApiError(status, code, hint, error.field ?? 'photo'));
         }
-        reject(error);
+        // The multipart parser's own errors (no boundary, a truncated body) are the client's mistakes.
+        const message = (error as Error).message;
+        reject(new ApiError(400, 'INVALID_UPLOAD', `The multipart body could not be read: ${message}.`));
       });
     });
 
