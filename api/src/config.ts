@@ -44,6 +44,8 @@ const configSchema = z.object({
   OUTBOX_RETRY_BASE_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   OUTBOX_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  /** Delivery attempts after which a message is marked failed and logged as an error. */
+  OUTBOX_GIVE_UP_ATTEMPTS: z.coerce.number().int().positive().default(40),
   OUTBOX_LOCK_MS: z.coerce.number().int().positive().default(30_000),
   /** Worker threads that run face detection in each process (about 300 MB of memory each). */
   FACE_DETECTOR_THREADS: z.coerce.number().int().min(1).max(16).default(1),

@@ -255,6 +255,7 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
       sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
       sweepGraceMs: config.OUTBOX_SWEEP_GRACE_MS,
       lockDurationMs: config.OUTBOX_LOCK_MS,
+      giveUpAttempts: config.OUTBOX_GIVE_UP_ATTEMPTS,
     },
   );
 

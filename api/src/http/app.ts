@@ -39,6 +39,8 @@ export function createApp(platform: Platform): express.Express {
               : []),
           ],
           'connect-src': ["'self'"],
+          // Browsers would fetch the page's scripts over HTTPS; only ask for that when served over HTTPS.
+          'upgrade-insecure-requests': config.SECURE_COOKIES ? [] : null,
         },
       },
       strictTransportSecurity: false,
@@ -53,6 +55,7 @@ export function createApp(platform: Platform): express.Express {
           method: request.method,
           path: request.url.split('?')[0],
         }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
       autoLogging: {
         ignore: (request) => request.url === '/api/health' || request.url?.startsWith('/assets/') === true,
@@ -106,8 +109,19 @@ export function createApp(platform: Platform): express.Express {
   });
 
   if (existsSync(UI_DIRECTORY)) {
-    app.use(express.static(UI_DIRECTORY, { index: 'index.html', maxAge: '1h' }));
-    app.get('/{*path}', (_request, response) => response.sendFile('index.html', { root: UI_DIRECTORY }));
+    // Hashed asset names change with every build, so they can be cached; index.html must not be.
+    app.use(
+      express.static(UI_DIRECTORY, {
+        index: 'index.html',
+        maxAge: '1h',
+        setHeaders: (response, filePath) => {
+          if (filePath.endsWith('index.html')) response.setHeader('cache-control', 'no-cache');
+        },
+      }),
+    );
+    app.get('/{*path}', (_request, response) =>
+      response.set('cache-control', 'no-cache').sendFile('index.html', { root: UI_DIRECTORY }),
+    );
   } else {
     logger.warn({ directory: UI_DIRECTORY }, 'web UI is not built; run `npm run build:ui`');
   }
@@ -134,6 +148,18 @@ function errorHandler(error: unknown, request: Request, response: Response, _nex
     response
       .status(413)
       .json({ error: { code: 'BODY_TOO_LARGE', message: 'The request body is larger than 64 KB.' } });
+    return;
+  }
+  // Other client mistakes the body parsers detect (an unsupported charset or encoding, a multipart
+  // body without a boundary) carry a 4xx status and a message that is safe to show.
+  const clientError = error as { status?: number; expose?: boolean; message?: string };
+  if (clientError.expose && clientError.status && clientError.status >= 400 && clientError.status < 500) {
+    response.status(clientError.status).json({
+      error: {
+        code: 'INVALID_REQUEST_BODY',
+        message: `The request body could not be read: ${clientError.message}`,
+      },
+    });
     return;
   }
   request.log.error({ err: error }, 'unhandled error');
