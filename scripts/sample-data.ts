@@ -58,7 +58,7 @@ export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; 
     const input: ReportInput = {
       child: { name, age, sex, description },
       lastSeen: { lat, lon, at: new Date(Date.now() - hoursAgo * 3600_000) },
-      reporter: { name: 'Sample Reporter', phone: '+923009999999' },
+      reporter: { name: 'Sample Reporter', phone: '+923000999999' },
     };
     await reports.submit(input);
   }

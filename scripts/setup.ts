@@ -17,6 +17,7 @@ import { loadSampleData } from './sample-data.js';
 const config = loadConfig();
 const isRoot = process.getuid?.() === 0;
 const skipBuild = process.argv.includes('--no-build');
+const skipSampleData = process.argv.includes('--no-sample-data');
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 // Services on another host (a container, a managed database) are never installed or started here.
 const databaseIsLocal = LOCAL_HOSTS.has(new URL(config.DATABASE_URL).hostname);
@@ -51,13 +52,14 @@ function installOrExplain(packages: string[], reason: string): void {
   );
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Connects once; returns undefined on success, or PostgreSQL's error message. */
+async function connectionError(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -69,10 +71,19 @@ async function ensurePostgres(): Promise<void> {
   const databaseName = serverUrl.pathname.replace(/^\//, '');
   serverUrl.pathname = '/postgres';
 
-  if (!(await canConnect(serverUrl.toString())) && !databaseIsLocal) {
-    fail(`cannot connect to PostgreSQL at ${serverUrl.host}; check DATABASE_URL and that the server is up.`);
+  let problem = await connectionError(serverUrl.toString());
+  if (problem && !databaseIsLocal) {
+    fail(
+      `cannot connect to PostgreSQL at ${serverUrl.host} (${problem}); check DATABASE_URL and that the server is up.`,
+    );
   }
-  if (!(await canConnect(serverUrl.toString()))) {
+  if (problem && /password|authentication/i.test(problem)) {
+    fail(
+      `PostgreSQL at ${serverUrl.host} refused the login (${problem}). Put a user and password in DATABASE_URL, ` +
+        'e.g. postgres://talash:secret@127.0.0.1:5432/talash, after creating them with: sudo -u postgres createuser --superuser talash && sudo -u postgres psql -c "ALTER USER talash PASSWORD \'secret\'"',
+    );
+  }
+  if (problem) {
     if (!existsSync('/usr/bin/pg_ctlcluster')) {
       installOrExplain(['postgresql', 'postgresql-contrib'], 'PostgreSQL is not installed');
     }
@@ -85,9 +96,10 @@ async function ensurePostgres(): Promise<void> {
         },
       );
     }
-    if (!(await canConnect(serverUrl.toString()))) {
+    problem = await connectionError(serverUrl.toString());
+    if (problem) {
       fail(
-        `cannot connect to PostgreSQL at ${serverUrl.host}. Start it (e.g. 'sudo pg_ctlcluster 15 main start') ` +
+        `cannot connect to PostgreSQL at ${serverUrl.host} (${problem}). Start it (e.g. 'sudo pg_ctlcluster 15 main start') ` +
           'or set DATABASE_URL to a server you can reach.',
       );
     }
@@ -196,8 +208,13 @@ async function main(): Promise<void> {
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date');
 
     step('boundaries');
-    const report = await importOsmPakistan(db, { publish: true, createdBy: 'setup' });
-    if (report.alreadyImported) {
+    // The bundled file seeds a new installation only: once any version has been live, boundaries are
+    // the GIS staff's, and running setup again must not replace theirs with the bundled ones.
+    const published = await db('boundary_versions').whereIn('status', ['live', 'retired']).first('id');
+    const report = published ? undefined : await importOsmPakistan(db, { publish: true, createdBy: 'setup' });
+    if (!report) {
+      console.log('boundaries were published before; the bundled file is not imported again');
+    } else if (report.alreadyImported) {
       console.log(`boundary version ${report.versionId} from this file is already live`);
     } else {
       console.log(
@@ -210,9 +227,13 @@ async function main(): Promise<void> {
         console.log(`rejected ${rejection.level} ${rejection.name}: ${rejection.reason}`);
     }
 
-    step('sample data');
-    const sample = await loadSampleData(db);
-    console.log(`${sample.dutyOfficers} duty officers and ${sample.reports} sample reports loaded`);
+    if (skipSampleData) {
+      console.log('\n== sample data skipped (--no-sample-data)');
+    } else {
+      step('sample data');
+      const sample = await loadSampleData(db);
+      console.log(`${sample.dutyOfficers} sample duty officers and ${sample.reports} sample reports loaded`);
+    }
 
     step('dispatcher access token');
     const token = ensureDispatchAccessToken();
@@ -220,7 +241,7 @@ async function main(): Promise<void> {
   } finally {
     await db.destroy();
   }
-  console.log('\nsetup complete: run `npm start` and open http://localhost:8080');
+  console.log(`\nsetup complete: run \`npm start\` and open http://localhost:${config.PORT}`);
 }
 
 await main();
