@@ -4,6 +4,8 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends libfaiss-dev liblapack-dev libblas-dev g++ make python3 \
   && rm -rf /var/lib/apt/lists/*
+# npm 11 honours "allowScripts" in package.json, which skips faiss-node's download script.
+RUN npm install -g npm@11
 
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -14,4 +16,5 @@ RUN npm run build
 ENV NODE_ENV=production PORT=8080
 EXPOSE 8080
 USER node
-CMD ["npm", "start"]
+# node, not npm, receives the container's SIGTERM and shuts the server and its worker down cleanly.
+CMD ["node", "--import", "tsx", "api/src/main.ts", "--api-only"]
