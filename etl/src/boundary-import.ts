@@ -40,6 +40,8 @@ export interface BoundaryImportOptions {
   replace?: 'scope' | 'same-code';
   /** Publish the draft at once, if nothing in it blocks publishing. */
   publish?: boolean;
+  /** Allow `publish` although the draft drops jurisdiction codes that the live version has. */
+  allowRemovals?: boolean;
   /** Overlaps and gaps smaller than this are counted but not listed. Default 0.01 km² (1 ha). */
   minReportedAreaKm2?: number;
   /** Name recorded for the file, e.g. the name of an upload; default the file's base name. */
@@ -168,10 +170,13 @@ export async function importBoundaryFile(
         timings,
       };
       await versions.setScope(trx, versionId, build.scope.codes);
+      await versions.saveImportReport(trx, versionId, report);
 
       if (options.publish) {
         options.onProgress?.({ phase: 'publishing', done: 0, total: 1, unit: 'steps' });
-        await publishInTransaction(trx, versionId, options.createdBy);
+        await publishInTransaction(trx, versionId, options.createdBy, {
+          allowRemovals: options.allowRemovals,
+        });
         report.status = 'live';
       }
       await versions.saveImportReport(trx, versionId, report);

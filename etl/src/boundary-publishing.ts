@@ -17,9 +17,11 @@ export interface PublishResult {
 export async function publishBoundaryVersion(
   db: Knex,
   versionId: number,
-  options: { by: string },
+  options: { by: string; allowRemovals?: boolean },
 ): Promise<PublishResult> {
-  const result = await db.transaction((trx) => publishInTransaction(trx, versionId, options.by));
+  const result = await db.transaction((trx) =>
+    publishInTransaction(trx, versionId, options.by, { allowRemovals: options.allowRemovals }),
+  );
   await new BoundaryRepository(db).analyze();
   return result;
 }
@@ -50,8 +52,21 @@ export async function publishInTransaction(
   trx: Knex.Transaction,
   versionId: number,
   by: string,
+  options: { allowRemovals?: boolean } = {},
 ): Promise<PublishResult> {
-  return publishChecked(trx, new BoundaryRepository(trx), versionId, by, 'publish');
+  const repository = new BoundaryRepository(trx);
+  // A draft that drops live codes (a one-district file replacing its whole province, say) would leave
+  // places where no district answers; publishing it needs a deliberate confirmation.
+  const removed = await repository.removedCodes(trx, versionId);
+  if (removed.length > 0 && !options.allowRemovals) {
+    throw new ImportError(
+      `Boundary version ${versionId} removes ${removed.length} jurisdiction codes that are live now ` +
+        `(${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', …' : ''}); reports there would reach no district. ` +
+        'Import with --replace same-code to replace only the jurisdictions in the file, or pass --allow-removals ' +
+        'if the removals are intended; it was not published.',
+    );
+  }
+  return publishChecked(trx, repository, versionId, by, 'publish');
 }
 
 /** Deletes a draft version that will not be published. Raises ImportError for a version that is not a draft. */

@@ -135,6 +135,14 @@ export class BoundaryRepository {
     await trx('boundary_versions').where({ id: versionId }).update({ scope_codes: scopeCodes });
   }
 
+  /** Codes the version's import removed from the live version, as listed in its import report. */
+  async removedCodes(db: Knex | Knex.Transaction, versionId: number): Promise<string[]> {
+    const row = await db('boundary_versions')
+      .where({ id: versionId })
+      .first(db.raw(`coalesce(import_report->'codeChanges'->'removed', '[]'::jsonb) AS removed`));
+    return (row?.removed as string[] | undefined) ?? [];
+  }
+
   async findVersion(db: Knex | Knex.Transaction, versionId: number): Promise<BoundaryVersionRow | undefined> {
     return db('boundary_versions').select(VERSION_COLUMNS).where({ id: versionId }).first() as Promise<
       BoundaryVersionRow | undefined

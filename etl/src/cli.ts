@@ -37,6 +37,7 @@ Options:
                          (for stations: districts) the file covers; same-code: only those whose
                          code the file brings again
   --publish              make the draft live right away, unless its report blocks it
+  --allow-removals       publish although the draft drops jurisdiction codes that are live now
   --by NAME              who is importing, recorded with the version (default: your user name)
   --min-area KM2         smallest overlap or gap listed in the report (default 0.01 km²)
   --json                 print the report as JSON instead of text
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     if (values['publish-draft'] !== undefined) {
       const result = await publishBoundaryVersion(db, toInteger(values['publish-draft'], '--publish-draft'), {
         by,
+        allowRemovals: values['allow-removals'],
       });
       console.log(
         `Boundary version ${result.versionId} is live` +
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
       },
       replace: values.replace as 'scope' | 'same-code' | undefined,
       publish: values.publish,
+      allowRemovals: values['allow-removals'],
       minReportedAreaKm2: values['min-area'] === undefined ? undefined : Number(values['min-area']),
       onProgress: progress.update,
     }).finally(progress.stop);
@@ -143,6 +146,7 @@ function parseArguments(args: string[]) {
       'parent-field': { type: 'string' },
       replace: { type: 'string' },
       publish: { type: 'boolean' },
+      'allow-removals': { type: 'boolean' },
       by: { type: 'string' },
       'min-area': { type: 'string' },
       json: { type: 'boolean' },

@@ -112,3 +112,36 @@ describe('publishing boundary versions', () => {
     await expect(rollbackBoundaryVersion(db, { by: 'gis-lead' })).rejects.toThrow(/no earlier version/);
   });
 });
+
+describe('publishing a draft that removes live codes', () => {
+  it('needs allowRemovals to publish', async () => {
+    // One district on its own: under the default scope it replaces every district of its province.
+    const lahore = await db.raw(
+      `SELECT ST_AsGeoJSON(geom)::json AS geometry FROM jurisdictions j
+       JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
+       WHERE j.level = 'district' AND j.code = 'PK-PB-LAHORE'`,
+    );
+    const file = join(directory, 'lahore-only.geojson');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: { name: 'Lahore' }, geometry: lahore.rows[0].geometry }],
+      }),
+    );
+    const report = await importBoundaryFile(db, file, { createdBy: 'gis-punjab', level: 'district' });
+    expect(report.codeChanges.removed.length).toBeGreaterThan(0);
+
+    const before = await liveVersionId();
+    await expect(publishBoundaryVersion(db, report.versionId, { by: 'gis-lead' })).rejects.toThrow(
+      /removes \d+ jurisdiction codes/,
+    );
+    expect(await liveVersionId()).toBe(before);
+
+    const published = await publishBoundaryVersion(db, report.versionId, {
+      by: 'gis-lead',
+      allowRemovals: true,
+    });
+    expect(published.versionId).toBe(report.versionId);
+  });
+});
