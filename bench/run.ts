@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
 import { runGeofenceBench } from './geofence-bench.js';
+import { runImportBench } from './import-bench.js';
 import { runIntakeBench } from './intake-bench.js';
 
 console.log(
@@ -12,3 +13,5 @@ const databaseUrl = await prepareBenchDatabase(BENCH_DATABASE_URL);
 
 await runIntakeBench({ databaseUrl });
 await runGeofenceBench({ databaseUrl });
+// Last, because it adds boundary versions to the benchmark database.
+await runImportBench({ databaseUrl });
