@@ -1,6 +1,16 @@
 // Calls the Talash API from the dashboard. Every call sends the session cookie and turns a JSON error
 // body ({ error: { code, message, field } }) into an ApiError that the page can translate by code.
-import type { Alert, ApiErrorBody, Case, DistrictCollection, Photo, PublicConfig } from './types';
+import type {
+  Alert,
+  ApiErrorBody,
+  Case,
+  DistrictCollection,
+  FaceMatchCandidate,
+  FaceSearchResult,
+  Photo,
+  PublicConfig,
+  SightingReceipt,
+} from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -100,4 +110,50 @@ export async function fetchUnassignedCases(): Promise<Case[]> {
 export async function fetchCasePhotos(caseId: string): Promise<Photo[]> {
   const body = await request<{ photos: Photo[] }>(`/api/cases/${encodeURIComponent(caseId)}/photos`);
   return body.photos;
+}
+
+// Sends the photo as multipart; the browser sets the boundary, so no Content-Type header is given here.
+export function searchFaces(photo: Blob): Promise<FaceSearchResult> {
+  const form = new FormData();
+  form.append('photo', photo);
+  return request<FaceSearchResult>('/api/face-search', { method: 'POST', body: form });
+}
+
+export type NewSighting = {
+  seenAt: string;
+  place: { lat: number; lon: number };
+  description: string;
+  caseId: string | null;
+};
+
+export function reportSighting(sighting: NewSighting, photo: Blob | null): Promise<SightingReceipt> {
+  const form = new FormData();
+  form.append(
+    'sighting',
+    JSON.stringify({
+      ...sighting,
+      description: sighting.description || null,
+      caseId: sighting.caseId ?? undefined,
+    }),
+  );
+  if (photo) form.append('photo', photo);
+  return request<SightingReceipt>('/api/sightings', { method: 'POST', body: form });
+}
+
+export async function fetchFaceMatchCandidates(): Promise<FaceMatchCandidate[]> {
+  const body = await request<{ matches: FaceMatchCandidate[] }>(
+    '/api/face-matches?status=candidate&limit=100',
+  );
+  return body.matches;
+}
+
+export async function reviewFaceMatch(
+  matchId: string,
+  decision: 'confirmed' | 'rejected',
+  reason: string,
+): Promise<void> {
+  await request<unknown>(`/api/face-matches/${encodeURIComponent(matchId)}/review`, {
+    method: 'POST',
+    ...jsonBody({ decision, reason }),
+  });
 }

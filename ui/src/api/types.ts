@@ -42,3 +42,77 @@ export type PublicConfig = { basemapTileUrl: string | null };
 export type Photo = { id: string; url: string };
 
 export type ApiErrorBody = { error: { code: string; message: string; field?: string } };
+
+export type District = { code?: string; name: string; nameUr: string | null };
+
+export type FaceBox = { x: number; y: number; width: number; height: number };
+
+// A registered case whose photo resembles the searched face. Police-only fields are absent for the public.
+export type FaceCaseMatch = {
+  similarity: number;
+  aboveThreshold: boolean;
+  queryFace: number;
+  faceCrop: string;
+  case: {
+    id: string;
+    child: { name: string; age: number; sex: Sex };
+    lastSeen: { at: string; district: District | null };
+    publishedAt: string | null;
+    trackingCode?: string;
+    status?: string;
+  };
+};
+
+export type FaceSightingMatch = {
+  similarity: number;
+  aboveThreshold: boolean;
+  faceCrop: string;
+  sighting: {
+    id: string;
+    caseId: string | null;
+    seenAt: string;
+    district: District | null;
+    description: string | null;
+  };
+};
+
+export type FaceSearchResult = {
+  faceFound: boolean;
+  faces: { box: FaceBox; primary: boolean }[];
+  threshold: number;
+  matches: FaceCaseMatch[];
+  sightings?: FaceSightingMatch[];
+};
+
+export type SightingReceipt = {
+  id: string;
+  createdAt: string;
+  district: District | null;
+  onBorder: boolean;
+  caseLinked: boolean;
+  photoReceived: boolean;
+};
+
+// A sighting face that resembles a case face, waiting for an officer's review.
+export type FaceMatchCandidate = {
+  id: string;
+  similarity: number;
+  strong: boolean;
+  status: 'candidate' | 'confirmed' | 'rejected';
+  createdAt: string;
+  case: {
+    id: string;
+    trackingCode: string;
+    child: { name: string; age: number; sex: Sex };
+    district: District | null;
+    faceCrop: string;
+  };
+  sighting: {
+    id: string;
+    seenAt: string;
+    place: { lat: number; lon: number };
+    description: string | null;
+    district: District | null;
+    faceCrop: string;
+  };
+};

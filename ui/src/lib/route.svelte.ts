@@ -1,0 +1,23 @@
+// The page's view, kept in the URL hash (#/search, #/review, #/) so that links and the back button work
+// and the API's single index.html serves every view.
+export type View = 'dashboard' | 'search' | 'review';
+
+function viewFromHash(hash: string): View {
+  if (hash.startsWith('#/search')) return 'search';
+  if (hash.startsWith('#/review')) return 'review';
+  return 'dashboard';
+}
+
+class Route {
+  view = $state<View>(viewFromHash(location.hash));
+
+  constructor() {
+    window.addEventListener('hashchange', () => {
+      this.view = viewFromHash(location.hash);
+    });
+  }
+}
+
+export const route = new Route();
+
+export const VIEW_HASH: Record<View, string> = { dashboard: '#/', search: '#/search', review: '#/review' };

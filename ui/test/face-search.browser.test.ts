@@ -1,0 +1,132 @@
+// The face search page in a real Chromium against the real API, face model and faiss: upload another
+// photo of a published child, see the result card in English and in Urdu, and report a sighting from it.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaceDetectorPool } from '../../api/src/faces/face-detector-pool.js';
+import {
+  createFaceIndexDirectory,
+  createSharedDetector,
+  facePhoto,
+  postAsDispatcher,
+  reportWithPhoto,
+  startFacePlatform,
+} from '../../api/test/support/faces.js';
+import { signIn, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
+// The location the browser reports for the person who reports the sighting (inside Lahore district).
+const SIGHTING_PLACE = { latitude: 31.5204, longitude: 74.3587 };
+
+describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
+  let detector: FaceDetectorPool;
+  let indexDirectory: string;
+  let platform: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  let published: { id: string; trackingCode: string };
+  const childName = `Browser Face ${Date.now().toString(36)}`;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
+    detector = createSharedDetector();
+    indexDirectory = await createFaceIndexDirectory();
+    platform = await startFacePlatform(detector, indexDirectory);
+    published = await reportWithPhoto(platform, 'obama_1.jpg', childName);
+    const cookie = await signIn(platform);
+    expect((await postAsDispatcher(platform, cookie, `/api/cases/${published.id}/publish`)).status).toBe(200);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-background-networking'],
+    });
+    const context = await browser.newContext({
+      viewport: { width: 1024, height: 900 },
+      permissions: ['geolocation'],
+      geolocation: SIGHTING_PLACE,
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await detector?.close();
+    if (indexDirectory) await rm(indexDirectory, { recursive: true, force: true });
+  });
+
+  async function searchWith(fixture: string): Promise<void> {
+    await page.locator('#face-search-photo').setInputFiles({
+      name: fixture,
+      mimeType: 'image/jpeg',
+      buffer: facePhoto(fixture),
+    });
+    await page.locator('.face-search form button[type=submit]').click();
+  }
+
+  it('shows a result card for another photo of the child', async () => {
+    await page.goto(`${platform.baseUrl}/#/search`);
+    await page.getByRole('heading', { name: 'Search by photo', level: 2 }).waitFor();
+    expect(await page.locator('#face-search-photo').getAttribute('capture')).toBe('environment');
+
+    await searchWith('obama_2.jpg');
+    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    await card.waitFor({ timeout: 20_000 });
+
+    const text = (await card.textContent()) ?? '';
+    expect(text).toContain(childName);
+    expect(text).toContain('Possible match — police will check');
+    expect(text).toMatch(/Similarity 9\d%/);
+    expect(await card.locator('img.crop').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-face-search-en.png'), fullPage: true });
+  });
+
+  it('shows the same card in Urdu', async () => {
+    await page.getByRole('button', { name: 'اردو' }).click();
+    expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
+
+    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    await expect.poll(() => card.textContent()).toContain('ممکنہ مماثلت — پولیس تصدیق کرے گی');
+    // Urdu numbers use Extended Arabic-Indic digits, so the percentage reads ۹x٪.
+    expect(await card.textContent()).toMatch(/مشابہت [۰-۹]+/);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-face-search-ur.png'), fullPage: true });
+
+    await searchWith('blank_white.png');
+    await expect
+      .poll(() => page.getByTestId('face-search-results').textContent(), { timeout: 20_000 })
+      .toContain('اس تصویر میں کوئی چہرہ نہیں ملا');
+  });
+
+  it('reports a sighting from a result', async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    await searchWith('obama_2.jpg');
+    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    await card.getByRole('button', { name: 'Report a sighting' }).click();
+
+    // The form fills the place from the browser's location.
+    const latitude = card.getByLabel('Latitude');
+    await expect.poll(() => latitude.inputValue()).toBe(SIGHTING_PLACE.latitude.toFixed(5));
+    await card.getByLabel('What did you see?').fill('near the market gate');
+    await card.getByRole('button', { name: 'Send to police' }).click();
+    await expect.poll(() => card.getByRole('status').textContent()).toContain('Lahore police');
+
+    const sighting = await waitFor(
+      async () => platform.platform.db('sightings').where({ case_id: published.id }).first(),
+      10_000,
+      'the sighting row',
+    );
+    expect(sighting.description).toBe('near the market gate');
+    const photos = await platform.platform.db('sighting_photos').where({ sighting_id: sighting.id });
+    expect(photos).toHaveLength(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
