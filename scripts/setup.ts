@@ -7,11 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ensureDispatchAccessToken } from '../api/src/auth/dispatch-access-token.js';
 import { loadConfig } from '../api/src/config.js';
 import { createDatabase } from '../api/src/database.js';
 import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
 import { migrateToLatest } from '../sql/migrate.js';
+import { loadSampleAccounts, SAMPLE_ACCOUNTS_FILE } from './sample-accounts.js';
 import { loadSampleData } from './sample-data.js';
 
 const config = loadConfig();
@@ -235,9 +235,15 @@ async function main(): Promise<void> {
       console.log(`${sample.dutyOfficers} sample duty officers and ${sample.reports} sample reports loaded`);
     }
 
-    step('dispatcher access token');
-    const token = ensureDispatchAccessToken();
-    console.log(`dispatchers sign in with the token in ${token.path}`);
+    step('sample officer accounts');
+    const accounts = await loadSampleAccounts(db);
+    for (const account of accounts)
+      console.log(`${account.username.padEnd(20)} ${account.password}  (${account.role})`);
+    console.log(
+      accounts.length > 0
+        ? `passwords saved in ${SAMPLE_ACCOUNTS_FILE} (owner-only); sign in on the dashboard with one of them`
+        : `sample accounts exist already; their passwords are in ${SAMPLE_ACCOUNTS_FILE}`,
+    );
   } finally {
     await db.destroy();
   }

@@ -3,6 +3,7 @@ import * as jurisdictions from './migrations/20261204000100_jurisdictions.js';
 import * as casesAlertsOutbox from './migrations/20261204000200_cases_alerts_outbox.js';
 import * as boundaryImport from './migrations/20261204000300_boundary_import.js';
 import * as faces from './migrations/20261204000400_faces.js';
+import * as accounts from './migrations/20261204000500_accounts.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000200_cases_alerts_outbox', casesAlertsOutbox],
   ['20261204000300_boundary_import', boundaryImport],
   ['20261204000400_faces', faces],
+  ['20261204000500_accounts', accounts],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -16,10 +16,6 @@ const configSchema = z.object({
   SMS_HTTP_URL: z.string().url().optional(),
   SMS_HTTP_TOKEN: z.string().optional(),
   SMS_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  /** Shared secret that dispatchers enter to open the dashboard until per-officer accounts exist. */
-  DISPATCH_ACCESS_TOKEN: z.string().min(16).optional(),
-  /** Secret for signing session cookies. Generated per process when unset, which logs everyone out on restart. */
-  SESSION_SECRET: z.string().min(32).optional(),
   /** Largest accepted photo upload, in bytes. */
   MAX_PHOTO_BYTES: z.coerce
     .number()

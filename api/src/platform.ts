@@ -3,7 +3,6 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { FACE_MATCH_THRESHOLD } from '../../models/src/face-match.js';
-import { ensureDispatchAccessToken } from './auth/dispatch-access-token.js';
 import type { Config } from './config.js';
 import { createDatabase } from './database.js';
 import { subscribeDashboardEvents } from './events/dashboard-events.js';
@@ -11,23 +10,28 @@ import { publishFacesChanged } from './events/face-events.js';
 import { type FaceDetector, FaceDetectorPool } from './faces/face-detector-pool.js';
 import { FaceGalleries } from './faces/face-galleries.js';
 import { createApp } from './http/app.js';
-import { DispatcherSessions } from './http/session.js';
+import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
 import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
 import { startFacesWorker } from './jobs/faces-worker.js';
 import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
+import { AccountRepository } from './repositories/account-repository.js';
+import { AuditRepository } from './repositories/audit-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
+import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
+import { AccountService } from './services/account-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
+import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
@@ -57,6 +61,9 @@ export interface Platform {
     caseEvents: CaseEventRepository;
     caseRegister: CaseRegisterRepository;
     sightings: SightingRepository;
+    accounts: AccountRepository;
+    audit: AuditRepository;
+    caseWorkflow: CaseWorkflowRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -67,6 +74,8 @@ export interface Platform {
     faceMatchReview: FaceMatchReviewService;
     sightings: SightingService;
     caseRegister: CaseRegisterService;
+    accounts: AccountService;
+    caseWorkflow: CaseWorkflowService;
   };
   faces: {
     detector: FaceDetector;
@@ -75,7 +84,7 @@ export interface Platform {
     queue: Queue<FaceJobData>;
     galleries: FaceGalleries;
   };
-  sessions: DispatcherSessions;
+  sessions: OfficerSessions;
   hub: SseHub;
   gateway: SmsGateway;
 }
@@ -102,6 +111,9 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     caseEvents: new CaseEventRepository(db),
     caseRegister: new CaseRegisterRepository(db),
     sightings: new SightingRepository(db),
+    accounts: new AccountRepository(db),
+    audit: new AuditRepository(db),
+    caseWorkflow: new CaseWorkflowRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -152,9 +164,18 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       enqueuePhotos,
       facesRemoved,
     ),
+    accounts: new AccountService(repositories.accounts, repositories.jurisdictions),
+    caseWorkflow: new CaseWorkflowService(
+      db,
+      {
+        workflow: repositories.caseWorkflow,
+        jurisdictions: repositories.jurisdictions,
+        audit: repositories.audit,
+      },
+      enqueueCaseOutbox,
+    ),
   };
-  const accessToken = ensureDispatchAccessToken(config.DISPATCH_ACCESS_TOKEN).token;
-  const sessions = new DispatcherSessions(accessToken, config.SESSION_SECRET);
+  const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
 
   return {
     config,

@@ -363,15 +363,18 @@ describe('dispatcher access', () => {
     }
   });
 
-  it('rejects a wrong access token', async () => {
-    const { status, body } = await postJson('/api/session', { accessToken: 'not-the-token' });
+  it('rejects a wrong password', async () => {
+    const { status, body } = await postJson('/api/auth/login', {
+      username: 'nobody.here',
+      password: 'not-the-password',
+    });
     expect(status).toBe(401);
-    expect(body.error.code).toBe('INVALID_ACCESS_TOKEN');
+    expect(body.error.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('rejects a forged session cookie', async () => {
     const forged = `talash_session=${Date.now() + 3_600_000}.AAAA`;
-    const response = await fetch(`${test.baseUrl}/api/session`, { headers: { cookie: forged } });
+    const response = await fetch(`${test.baseUrl}/api/auth/me`, { headers: { cookie: forged } });
     expect(response.status).toBe(401);
   });
 });
@@ -402,7 +405,7 @@ describe('malformed requests', () => {
   });
 
   it('treats a malformed session cookie as no session', async () => {
-    const response = await fetch(`${test.baseUrl}/api/session`, {
+    const response = await fetch(`${test.baseUrl}/api/auth/me`, {
       headers: { cookie: 'talash_session=%E0%A4%A' },
     });
     expect(response.status).toBe(401);

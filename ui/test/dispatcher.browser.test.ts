@@ -9,7 +9,12 @@ import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSmsGateway } from '../../api/test/support/fake-sms-gateway.js';
-import { startTestPlatform, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
+import {
+  createTestAccount,
+  startTestPlatform,
+  type TestPlatform,
+  waitFor,
+} from '../../api/test/support/platform.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,6 +88,7 @@ async function highlightedShare(page: Page): Promise<number> {
 describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
   let gateway: FakeSmsGateway;
   let platform: TestPlatform;
+  let account: { username: string; password: string };
   let browser: Browser;
   let page: Page;
   const requestedUrls: string[] = [];
@@ -96,6 +102,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     gateway = new FakeSmsGateway();
     await gateway.start();
     platform = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url });
+    // A national supervisor sees every district and the unassigned queue.
+    account = await createTestAccount(platform, 'national_supervisor');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -124,18 +132,20 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     await gateway?.stop();
   });
 
-  it('rejects a wrong access token', async () => {
+  it('rejects a wrong password', async () => {
     await page.goto(`${platform.baseUrl}/`);
-    await page.getByLabel('Access token', { exact: true }).fill('not-the-token');
+    await page.getByLabel('Username', { exact: true }).fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('access token is not valid');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('password is wrong');
   });
 
   it('signs in and draws the chosen district', async () => {
     const lahore = await fetchLahore(platform.baseUrl);
 
-    await page.getByLabel('Access token', { exact: true }).fill(platform.accessToken);
+    await page.getByLabel('Username', { exact: true }).fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('District', { exact: true }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('#district-select option').length > 100);

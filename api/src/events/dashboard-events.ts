@@ -5,7 +5,9 @@ import type { AlertView, CaseView } from '../repositories/case-repository.js';
 /** An update for open dashboards, carried over Redis pub/sub from the worker to every API process. */
 export type DashboardEvent =
   | { type: 'alert'; jurisdictionCode: string; alert: AlertView }
-  | { type: 'case-unassigned'; case: CaseView };
+  | { type: 'case-unassigned'; case: CaseView }
+  /** A case changed state; `jurisdictionCodes` are its district and region, empty when unassigned. */
+  | { type: 'case-status'; jurisdictionCodes: string[]; case: CaseView };
 
 const log = createLogger('DashboardEvents');
 

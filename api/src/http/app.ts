@@ -6,12 +6,16 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
+import { caseRoutes } from './routes/case-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
 import { faceMatchRoutes } from './routes/face-match-routes.js';
 import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { openApiRoutes } from './routes/openapi-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { sightingRoutes } from './routes/sighting-routes.js';
 
@@ -63,6 +67,7 @@ export function createApp(platform: Platform): express.Express {
     }),
   );
   app.use('/api', express.json({ limit: '64kb' }));
+  app.use('/api', sessions.resolve);
 
   app.use('/api', healthRoutes(db, redis));
   app.get('/api/config', (_request, response) => {
@@ -77,10 +82,17 @@ export function createApp(platform: Platform): express.Express {
       reportsPerMinute: config.PUBLIC_REPORTS_PER_MINUTE,
     }),
   );
-  app.use(
-    '/api',
-    dispatchRoutes(sessions, repositories.cases, hub, { secureCookies: config.SECURE_COOKIES }),
-  );
+  app.use('/api', authRoutes(services.accounts, sessions, repositories.audit));
+  const caseAccess = {
+    sessions,
+    cases: repositories.cases,
+    workflow: repositories.caseWorkflow,
+    audit: repositories.audit,
+  };
+  app.use('/api', dispatchRoutes({ ...caseAccess, jurisdictions: repositories.jurisdictions, hub }));
+  app.use('/api', caseRoutes({ ...caseAccess, service: services.caseWorkflow }));
+  app.use('/api', auditRoutes(sessions, repositories.audit));
+  app.use('/api', openApiRoutes());
   app.use(
     '/api',
     faceSearchRoutes(services.faceSearch, sessions, {

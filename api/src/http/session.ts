@@ -1,84 +1,108 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { CASE_ROLES, type Officer, type Role } from '../auth/roles.js';
 import { ApiError } from '../errors.js';
+import type { AccountService } from '../services/account-service.js';
 
 export const SESSION_COOKIE = 'talash_session';
-const SESSION_HOURS = 12;
+
+// The officer of each request, set by `resolve`. A WeakMap keeps Express's Request type untouched.
+const officers = new WeakMap<Request, Officer>();
+
+/** The signed-in officer of a request, or undefined for an anonymous one. */
+export function officerOf(request: Request): Officer | undefined {
+  return officers.get(request);
+}
+
+/** The signed-in officer of a request behind `requireRole`; throws if the route forgot it. */
+export function signedInOfficer(request: Request): Officer {
+  const officer = officers.get(request);
+  if (!officer) throw new ApiError(401, 'AUTH_REQUIRED', 'Sign in first (POST /api/auth/login).');
+  return officer;
+}
 
 /**
- * Dispatcher sessions: a signed cookie holding the expiry time, issued in exchange for the shared
- * dispatcher access token.
- * NOTE: one shared token stands in for per-officer accounts with roles and jurisdictions, which
- * this does not yet check; every signed-in dispatcher sees every district.
+ * Officer sessions: a random token in an HttpOnly, SameSite=Strict cookie; the session row in
+ * Postgres (hashed token, expiry, revocation) decides whether it is valid on every request.
  */
-export class DispatcherSessions {
-  private readonly secret: Buffer;
-
+export class OfficerSessions {
   constructor(
-    private readonly accessToken: string,
-    secret?: string,
-  ) {
-    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
-  }
+    private readonly accounts: AccountService,
+    private readonly secureCookies: boolean,
+  ) {}
 
-  /** Compares in constant time, so the token cannot be guessed from response times. */
-  isValidAccessToken(candidate: string): boolean {
-    const expected = createHmac('sha256', this.secret).update(this.accessToken).digest();
-    const actual = createHmac('sha256', this.secret).update(candidate).digest();
-    return timingSafeEqual(expected, actual);
-  }
+  /** Middleware for /api: looks the cookie's session up once, so later checks are synchronous. */
+  readonly resolve = async (request: Request, _response: Response, next: NextFunction): Promise<void> => {
+    const token = readCookie(request, SESSION_COOKIE);
+    if (token) {
+      const officer = await this.accounts.findSession(token);
+      if (officer) officers.set(request, officer);
+    }
+    next();
+  };
 
-  issue(response: Response, secure: boolean): void {
-    const expires = Date.now() + SESSION_HOURS * 3600_000;
-    const value = `${expires}.${this.sign(String(expires))}`;
-    response.cookie(SESSION_COOKIE, value, {
+  async issue(response: Response, officer: Officer): Promise<void> {
+    const { token, expiresAt } = await this.accounts.startSession(officer);
+    response.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',
-      secure,
+      secure: this.secureCookies,
       path: '/api',
-      maxAge: SESSION_HOURS * 3600_000,
+      expires: expiresAt,
     });
   }
 
-  clear(response: Response): void {
+  async end(request: Request, response: Response): Promise<void> {
+    const token = readCookie(request, SESSION_COOKIE);
+    if (token) await this.accounts.endSession(token);
     response.clearCookie(SESSION_COOKIE, { path: '/api' });
   }
 
-  isSignedIn(request: Request): boolean {
-    const value = readCookie(request, SESSION_COOKIE);
-    if (!value) return false;
-    const [expires, signature] = value.split('.');
-    if (!expires || !signature) return false;
-    const expected = Buffer.from(this.sign(expires));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
-    return Number(expires) > Date.now();
+  /** Middleware: 401 AUTH_REQUIRED without a session, 403 FORBIDDEN for a role not listed. */
+  requireRole(...roles: Role[]) {
+    return (request: Request, _response: Response, next: NextFunction): void => {
+      const officer = officers.get(request);
+      if (!officer) {
+        next(new ApiError(401, 'AUTH_REQUIRED', 'Sign in first (POST /api/auth/login).'));
+        return;
+      }
+      if (!roles.includes(officer.role)) {
+        next(
+          new ApiError(
+            403,
+            'FORBIDDEN',
+            `This needs one of the roles ${roles.join(', ')}; this account is ${officer.role}.`,
+          ),
+        );
+        return;
+      }
+      next();
+    };
   }
 
-  /** Express middleware: 401 AUTH_REQUIRED unless the request carries a valid session. */
-  readonly requireDispatcher = (request: Request, _response: Response, next: NextFunction): void => {
-    if (this.isSignedIn(request)) {
-      next();
-      return;
-    }
-    next(new ApiError(401, 'AUTH_REQUIRED', 'Sign in as a dispatcher first (POST /api/session).'));
-  };
+  /** Any role that works on cases (see CASE_ROLES). Kept under its old name for routes that use it. */
+  readonly requireDispatcher = this.requireRole(...CASE_ROLES);
 
-  private sign(value: string): string {
-    return createHmac('sha256', this.secret).update(value).digest('base64url');
+  /** Whether the request comes from an officer with a case role (the police view of public routes). */
+  isSignedIn(request: Request): boolean {
+    const officer = officers.get(request);
+    return officer !== undefined && CASE_ROLES.includes(officer.role);
   }
 }
+
+/** The old name of OfficerSessions, for routes written before accounts existed. */
+export { OfficerSessions as DispatcherSessions };
 
 function readCookie(request: Request, name: string): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key !== name) continue;
-    try {
-      return decodeURIComponent(rest.join('='));
-    } catch {
-      return undefined; // A malformed escape is treated as no cookie: the caller gets 401, not 500.
+    if (key === name) {
+      try {
+        return decodeURIComponent(rest.join('='));
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;

@@ -54,12 +54,21 @@ export class SseHub {
         subscriber.response.write(
           `event: alert\nid: ${event.alert.id}\ndata: ${JSON.stringify(event.alert)}\n\n`,
         );
+      } else if (event.type === 'case-status' && this.follows(subscriber, event.jurisdictionCodes)) {
+        subscriber.response.write(
+          `event: case-status\nid: ${event.case.id}\ndata: ${JSON.stringify(event.case)}\n\n`,
+        );
       } else if (event.type === 'case-unassigned' && subscriber.unassigned) {
         subscriber.response.write(
           `event: case-unassigned\nid: ${event.case.id}\ndata: ${JSON.stringify(event.case)}\n\n`,
         );
       }
     }
+  }
+
+  private follows(subscriber: Subscriber, codes: string[]): boolean {
+    if (codes.length === 0) return subscriber.unassigned;
+    return codes.some((code) => subscriber.jurisdictionCodes.has(code));
   }
 
   close(): void {

@@ -53,14 +53,14 @@ export interface AlertView {
 }
 
 // The columns of a CaseView, selected from `cases c` joined to its district `d` and region `r`.
-const CASE_VIEW_COLUMNS = `
+export const CASE_VIEW_COLUMNS = `
   c.id, c.tracking_code, c.status, c.created_at, c.child_name, c.child_age, c.child_sex, c.child_description,
   ST_Y(c.last_seen) AS lat, ST_X(c.last_seen) AS lon, c.last_seen_at, c.on_border,
   d.code AS district_code, d.name AS district_name, d.name_ur AS district_name_ur,
   r.code AS region_code, r.name AS region_name, r.name_ur AS region_name_ur,
   (SELECT count(*) FROM case_photos p WHERE p.case_id = c.id) AS photo_count`;
 
-interface CaseViewRow {
+export interface CaseViewRow {
   id: string;
   tracking_code: string;
   status: string;
@@ -82,7 +82,7 @@ interface CaseViewRow {
   photo_count: number;
 }
 
-function toCaseView(row: CaseViewRow): CaseView {
+export function toCaseView(row: CaseViewRow): CaseView {
   return {
     id: row.id,
     trackingCode: row.tracking_code,
@@ -189,6 +189,21 @@ export class CaseRepository {
     return result.rows.map(toAlertView);
   }
 
+  /** Every alert, newest first: the national view. */
+  async listAllAlerts(limit: number): Promise<AlertView[]> {
+    const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow)[] }>(
+      `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at, ${CASE_VIEW_COLUMNS}
+       FROM alerts a
+       JOIN cases c ON c.id = a.case_id
+       LEFT JOIN jurisdictions d ON d.id = c.district_id
+       LEFT JOIN jurisdictions r ON r.id = c.region_id
+       ORDER BY a.created_at DESC
+       LIMIT ?`,
+      [limit],
+    );
+    return result.rows.map(toAlertView);
+  }
+
   /** The alerts a case raised, each with the code of the jurisdiction it went to. */
   async listAlertsOfCase(caseId: string): Promise<(AlertView & { jurisdictionCode: string })[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
@@ -252,7 +267,12 @@ export class CaseRepository {
       .where({ case_id: caseRow.id })
       .orderBy('created_at')
       .select('post', 'created_at as createdAt', 'acknowledged_at as acknowledgedAt');
-    return { caseRow, alerts };
+    // Only the kind of event, the new state and the time: case_events details name officers and FIRs.
+    const stateChanges = (await this.db('case_events')
+      .where({ case_id: caseRow.id, kind: 'status-changed' })
+      .orderBy([{ column: 'at' }, { column: 'id' }])
+      .select('at', this.db.raw("details->>'to' AS state"))) as { at: Date; state: string }[];
+    return { caseRow, alerts, stateChanges };
   }
 }
 

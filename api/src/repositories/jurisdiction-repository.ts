@@ -8,6 +8,13 @@ export interface JurisdictionRef {
   nameUr: string | null;
 }
 
+/** Where something lies in the jurisdiction tree, by code; null above or outside a level. */
+export interface JurisdictionPath {
+  district: string | null;
+  region: string | null;
+  province: string | null;
+}
+
 export interface GeofenceMatch {
   district: JurisdictionRef;
   region: JurisdictionRef;
@@ -82,6 +89,29 @@ export class JurisdictionRepository {
       .where({ 'v.status': 'live', 'j.level': level, 'j.code': code })
       .first('j.id', 'j.code', 'j.name', 'j.name_ur as nameUr');
     return row as JurisdictionRef | undefined;
+  }
+
+  /** A live jurisdiction's code with the codes of the region and province above it, by its code. */
+  async findLivePath(code: string): Promise<JurisdictionPath | undefined> {
+    const result = await this.db.raw<{
+      rows: { level: string; code: string; parent: string | null; grandparent: string | null }[];
+    }>(
+      `SELECT j.level, j.code, p.code AS parent, g.code AS grandparent
+       FROM jurisdictions j
+       JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
+       LEFT JOIN jurisdictions p ON p.id = j.parent_id
+       LEFT JOIN jurisdictions g ON g.id = p.parent_id
+       WHERE j.code = ?
+       ORDER BY CASE j.level WHEN 'district' THEN 0 WHEN 'region' THEN 1 ELSE 2 END
+       LIMIT 1`,
+      [code],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    if (row.level === 'district')
+      return { district: row.code, region: row.parent, province: row.grandparent };
+    if (row.level === 'region') return { district: null, region: row.code, province: row.parent };
+    return { district: null, region: null, province: row.code };
   }
 
   /**

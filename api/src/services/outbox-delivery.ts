@@ -105,6 +105,18 @@ export class OutboxDelivery {
           alert: view,
         });
       }
+    } else if (payload.type === 'case-status' && payload.caseId) {
+      const view = await this.cases.findCaseView(payload.caseId);
+      if (view) {
+        const jurisdictionCodes = [view.district?.code, view.region?.code].filter((code): code is string =>
+          Boolean(code),
+        );
+        await publishDashboardEvent(this.redis, this.redisPrefix, {
+          type: 'case-status',
+          jurisdictionCodes,
+          case: view,
+        });
+      }
     } else if (payload.type === 'case-unassigned' && payload.caseId) {
       const view = await this.cases.findCaseView(payload.caseId);
       if (view)

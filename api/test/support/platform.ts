@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { ROLE_LEVEL, type Role } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config.js';
 import {
   closePlatform,
@@ -12,7 +13,6 @@ import {
 
 export interface TestPlatform {
   baseUrl: string;
-  accessToken: string;
   platform: Platform;
   stop(): Promise<void>;
 }
@@ -28,7 +28,6 @@ export async function startTestPlatform(
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl)
     throw new Error('TEST_DATABASE_URL is not set; run the tests through vitest (test/global-setup.ts)');
-  const accessToken = randomBytes(18).toString('base64url');
 
   const config = loadConfig({
     ...process.env,
@@ -36,7 +35,6 @@ export async function startTestPlatform(
     PORT: '0',
     HOST: '127.0.0.1',
     REDIS_PREFIX: `talash-test-${randomBytes(4).toString('hex')}`,
-    DISPATCH_ACCESS_TOKEN: accessToken,
     PUBLIC_REPORTS_PER_MINUTE: '1000',
     OUTBOX_RETRY_BASE_MS: '200',
     OUTBOX_SWEEP_INTERVAL_MS: '1000',
@@ -51,7 +49,6 @@ export async function startTestPlatform(
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    accessToken,
     platform,
     stop: async () => {
       await api.stop();
@@ -62,14 +59,49 @@ export async function startTestPlatform(
   };
 }
 
-/** Signs in as a dispatcher and returns the session cookie to send with later requests. */
-export async function signIn(test: TestPlatform): Promise<string> {
-  const response = await fetch(`${test.baseUrl}/api/session`, {
+/** The jurisdiction each bound role gets when a test does not name one. */
+const DEFAULT_JURISDICTION: Partial<Record<Role, string>> = {
+  dpo: 'PK-PB-LAHORE',
+  rpo: 'PK-PB-LAHORE-DIV',
+  ig: 'PK-PB',
+  gis_officer: 'PK-PB',
+};
+
+/** Creates an account with a fresh username and random password; returns both. */
+export async function createTestAccount(
+  test: TestPlatform,
+  role: Role,
+  jurisdictionCode?: string,
+): Promise<{ username: string; password: string }> {
+  const username = `test.${role.replace('_', '-')}.${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  await test.platform.services.accounts.create({
+    username,
+    displayName: `Test ${role}`,
+    role,
+    jurisdictionCode: ROLE_LEVEL[role] ? (jurisdictionCode ?? DEFAULT_JURISDICTION[role]) : null,
+    office: role === 'desk_officer' ? 'Test Khidmat Markaz' : null,
+    password,
+  });
+  return { username, password };
+}
+
+/**
+ * Signs in with a new account of `role` (by default a national supervisor, who sees every district)
+ * and returns the session cookie to send with later requests.
+ */
+export async function signIn(
+  test: TestPlatform,
+  role: Role = 'national_supervisor',
+  jurisdictionCode?: string,
+): Promise<string> {
+  const account = await createTestAccount(test, role, jurisdictionCode);
+  const response = await fetch(`${test.baseUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ accessToken: test.accessToken }),
+    body: JSON.stringify(account),
   });
-  if (response.status !== 204) throw new Error(`sign-in failed with HTTP ${response.status}`);
+  if (response.status !== 200) throw new Error(`sign-in as ${role} failed with HTTP ${response.status}`);
   const cookie = response.headers.get('set-cookie');
   if (!cookie) throw new Error('sign-in set no cookie');
   return cookie.split(';')[0] as string;

@@ -69,19 +69,19 @@ function jsonBody(value: unknown): RequestInit {
   return { body: JSON.stringify(value), headers: { 'Content-Type': 'application/json' } };
 }
 
-export async function signIn(accessToken: string): Promise<void> {
-  await request<void>('/api/session', { method: 'POST', ...jsonBody({ accessToken }) });
+export async function signIn(username: string, password: string): Promise<void> {
+  await request<unknown>('/api/auth/login', { method: 'POST', ...jsonBody({ username, password }) });
 }
 
 export async function signOut(): Promise<void> {
-  await request<void>('/api/session', { method: 'DELETE' });
+  await request<void>('/api/auth/logout', { method: 'POST' });
 }
 
 // Returns false when the API responds 401 AUTH_REQUIRED, and throws any other failure.
 export async function isSignedIn(): Promise<boolean> {
   try {
-    const session = await request<{ signedIn: boolean }>('/api/session');
-    return session.signedIn === true;
+    await request<unknown>('/api/auth/me');
+    return true;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return false;
     throw error;

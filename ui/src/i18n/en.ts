@@ -7,11 +7,12 @@ export const en = {
 
   signIn: {
     heading: 'Sign in',
-    intro: 'Enter the dispatch access token issued to your office.',
-    tokenLabel: 'Access token',
+    intro: 'Sign in with the username and password of your police account.',
+    usernameLabel: 'Username',
+    passwordLabel: 'Password',
     submit: 'Sign in',
     busy: 'Signing in…',
-    missingToken: 'Enter the access token.',
+    missingFields: 'Enter your username and password.',
   },
   signOut: 'Sign out',
   checkingSession: 'Checking your session…',
@@ -144,7 +145,8 @@ export const en = {
 
   errors: {
     AUTH_REQUIRED: 'Your session has ended. Sign in again.',
-    INVALID_ACCESS_TOKEN: 'That access token is not valid. Check it and try again.',
+    INVALID_CREDENTIALS: 'The username or the password is wrong. Check both and try again.',
+    FORBIDDEN: 'Your account may not open this. It is outside your role or your jurisdiction.',
     RATE_LIMITED: 'Too many attempts. Wait a minute and try again.',
     NOT_FOUND: 'That item was not found. It may have been removed.',
     INTERNAL_ERROR: 'The server had a problem. Try again; if it persists, tell the system administrator.',

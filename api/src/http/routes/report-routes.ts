@@ -106,7 +106,11 @@ export function reportRoutes(
             event: `acknowledged-${alert.post.toLowerCase()}`,
             at: new Date(alert.acknowledgedAt as Date).toISOString(),
           })),
-      ],
+        ...found.stateChanges.map((change) => ({
+          event: `status-${change.state.replaceAll('_', '-')}`,
+          at: new Date(change.at).toISOString(),
+        })),
+      ].sort((a, b) => a.at.localeCompare(b.at)),
     });
   });
 
