@@ -122,9 +122,9 @@ async function buildOrLoadHnsw(size: number, faceIds: string[], gallery: Float32
   const metaFile = path.join(directory, 'bench.json');
 
   if (!values['no-cache'] && existsSync(metaFile)) {
-    const { buildSeconds, buildThreads } = JSON.parse(await readFile(metaFile, 'utf8')) as {
+    const { buildSeconds, buildThreads = 'not recorded' } = JSON.parse(await readFile(metaFile, 'utf8')) as {
       buildSeconds: number;
-      buildThreads: string;
+      buildThreads?: string;
     };
     console.log(
       `           (HNSW ${size} loaded from cache; built in ${buildSeconds.toFixed(0)} s with OMP_NUM_THREADS=${buildThreads})`,

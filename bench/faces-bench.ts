@@ -11,12 +11,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Tensor3D } from '@tensorflow/tfjs';
 import type { DetectionStrategyName } from '../models/src/detection-strategy.js';
 import { DETECTION_STRATEGIES } from '../models/src/detection-strategy.js';
 import { FaceError } from '../models/src/errors.js';
 import { detectFacesInDecodedPhoto } from '../models/src/face-detector.js';
 import { FACE_MATCH_THRESHOLD } from '../models/src/face-match.js';
-import { loadFaceModels } from '../models/src/face-models.js';
+import { asFaceApiInput, loadFaceModels } from '../models/src/face-models.js';
 import { decodePhoto } from '../models/src/photo-decoder.js';
 import { type BenchPhoto, listBenchPhotos } from './faces-dataset.js';
 import {
@@ -86,6 +87,7 @@ const outcomes = scoreStrategy(chosen);
 printMisses(outcomes);
 printThreshold(outcomes);
 await printPhoneTiming();
+await printNetworkTiming();
 printSpecialFolders(chosen);
 console.log(`\ntop-1: ${(topKAccuracy(outcomes, 1) * 100).toFixed(1)}%`);
 
@@ -204,6 +206,57 @@ async function printPhoneTiming(): Promise<void> {
       `${label.padEnd(10)} ${mean(decodeTimes).toFixed(0).padStart(6)}  ${mean(modelTimes).toFixed(0).padStart(27)}  ${(mean(decodeTimes) + mean(modelTimes)).toFixed(0).padStart(5)}`,
     );
   }
+}
+
+/**
+ * Times each network alone on the largest labelled photo, decoded at 1024 px: both detectors
+ * (the tiny one at several input sizes), the landmark network and the recognition network.
+ */
+async function printNetworkTiming(): Promise<void> {
+  const results = resultsByStrategy.get('fast') ?? [];
+  const largest = [...results]
+    .filter((result) => result.photo.role === 'labelled')
+    .sort((a, b) => b.longerSide - a.longerSide)[0];
+  if (!largest) {
+    return;
+  }
+  const { tf, faceapi } = models;
+  const decoded = await decodePhoto(readFileSync(largest.photo.file), 1024);
+  const image = tf.tensor3d(decoded.pixels, [decoded.height, decoded.width, 3], 'int32');
+  const landmarkCrop = tf.zeros([112, 112, 3]) as Tensor3D;
+  const descriptorCrop = tf.zeros([150, 150, 3]) as Tensor3D;
+
+  const time = async (run: () => Promise<unknown>) => {
+    await run();
+    const start = performance.now();
+    for (let i = 0; i < TIMING_REPEATS * 2; i++) await run();
+    return ((performance.now() - start) / (TIMING_REPEATS * 2)).toFixed(0);
+  };
+
+  console.log(`
+networks alone on ${largest.photo.relativePath} at ${decoded.width}×${decoded.height}: ms`);
+  const timings: string[] = [];
+  for (const inputSize of [224, 320, 416, 512, 608]) {
+    const options = new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: 0.5 });
+    timings.push(
+      `tiny ${inputSize}: ${await time(() => faceapi.nets.tinyFaceDetector.locateFaces(asFaceApiInput(image), options))}`,
+    );
+  }
+  const ssdOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
+  timings.push(
+    `ssd: ${await time(() => faceapi.nets.ssdMobilenetv1.locateFaces(asFaceApiInput(image), ssdOptions))}`,
+  );
+  timings.push(
+    `landmarks: ${await time(() => faceapi.nets.faceLandmark68Net.detectLandmarks(asFaceApiInput(landmarkCrop)))}`,
+  );
+  timings.push(
+    `descriptor: ${await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(asFaceApiInput(descriptorCrop)))}`,
+  );
+  console.log(`  ${timings.join(', ')}`);
+
+  image.dispose();
+  landmarkCrop.dispose();
+  descriptorCrop.dispose();
 }
 
 function printSpecialFolders(results: PhotoResult[]): void {

@@ -66,7 +66,7 @@ const MAX_TOMBSTONE_SHARE = 0.1;
 const ADD_CHUNK_VECTORS = 4096;
 
 /** HNSW build and search parameters; bench/README.md has the recall and latency they give. */
-export const HNSW_DEFAULTS = { neighbors: 32, efConstruction: 40, efSearch: 128 } as const;
+export const HNSW_DEFAULTS = { neighbors: 32, efConstruction: 40, efSearch: 192 } as const;
 const MAX_FACE_ID_LENGTH = 200;
 const SAVED_FORMAT_VERSION = 1;
 const INDEX_FILE = 'faces.faiss';
