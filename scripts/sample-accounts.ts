@@ -54,11 +54,13 @@ const SAMPLE_ACCOUNTS: {
  */
 export async function loadSampleAccounts(
   db: Knex,
+  options: { administratorOnly?: boolean } = {},
 ): Promise<{ username: string; role: Role; password: string }[]> {
   const repository = new AccountRepository(db);
   const service = new AccountService(repository, new JurisdictionRepository(db));
   const created: { username: string; role: Role; password: string }[] = [];
   for (const account of SAMPLE_ACCOUNTS) {
+    if (options.administratorOnly && account.role !== 'administrator') continue;
     if (await repository.exists(account.username)) continue;
     const password = randomBytes(15).toString('base64url');
     await service.create({ ...account, password });

@@ -235,8 +235,9 @@ async function main(): Promise<void> {
       console.log(`${sample.dutyOfficers} sample duty officers and ${sample.reports} sample reports loaded`);
     }
 
-    step('sample officer accounts');
-    const accounts = await loadSampleAccounts(db);
+    // A real deployment (--no-sample-data) gets only the administrator, who creates the officers.
+    step(skipSampleData ? 'administrator account' : 'sample officer accounts');
+    const accounts = await loadSampleAccounts(db, { administratorOnly: skipSampleData });
     for (const account of accounts)
       console.log(`${account.username.padEnd(20)} ${account.password}  (${account.role})`);
     console.log(
