@@ -122,7 +122,6 @@ async function startServer(databaseUrl: string): Promise<ChildProcess> {
         REDIS_PREFIX: 'talash-bench',
         LOG_LEVEL: 'warn',
         PUBLIC_REPORTS_PER_MINUTE: '10000000',
-        DISPATCH_ACCESS_TOKEN: 'bench-access-token-not-secret',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
