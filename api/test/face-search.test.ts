@@ -1,6 +1,8 @@
 // Face search, sightings and match review end to end: real face model on a detector thread, real
 // faiss, PostGIS and Redis. Photos are the openly licensed fixtures in test/fixtures/faces.
 import { rm } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_MATCH_THRESHOLD } from '../../models/src/face-match.js';
 import type { FaceDetectorPool } from '../src/faces/face-detector-pool.js';
@@ -57,6 +59,23 @@ afterAll(async () => {
   await detector?.close();
   await rm(indexDirectory, { recursive: true, force: true });
 });
+
+async function districtCodeAt(place: { lat: number; lon: number }): Promise<string> {
+  const response = await fetch(`${test.baseUrl}/api/geofence?lat=${place.lat}&lon=${place.lon}`);
+  return ((await response.json()) as { district: { code: string } }).district.code;
+}
+
+/** Builds a small valid PNG whose header claims width × height pixels, as a decompression bomb would. */
+async function pngClaiming(width: number, height: number): Promise<Buffer> {
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
+  // The IHDR chunk starts at byte 8: length (4), type (4), width (4), height (4), 5 more bytes, CRC (4).
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
 
 async function countRows(table: string): Promise<number> {
   const [row] = await test.platform.db(table).count<{ count: number }[]>('* as count');
@@ -197,6 +216,36 @@ describe('public face search', () => {
     const response = await fetch(`${test.baseUrl}/api/face-search`, { method: 'POST', body: new FormData() });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('PHOTO_REQUIRED');
+  });
+});
+
+describe('upload limits', () => {
+  it('rejects a photo over the pixel limit', async () => {
+    const { status, body } = await searchFaces(test, await pngClaiming(20_000, 20_000));
+    expect(status).toBe(413);
+    expect(body.error).toMatchObject({ code: 'PHOTO_TOO_LARGE', field: 'photo' });
+  });
+
+  it('limits public searches per address', async () => {
+    const limited = await startFacePlatform(
+      detector,
+      indexDirectory,
+      { FACE_SEARCHES_PER_MINUTE: '2' },
+      { worker: false },
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${limited.baseUrl}/api/face-search`, {
+          method: 'POST',
+          body: new FormData(),
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([400, 400, 429]);
+    } finally {
+      await limited.stop();
+    }
   });
 });
 
@@ -384,10 +433,55 @@ describe('match review', () => {
     const kinds = events.map((event) => event.kind);
     expect(kinds.indexOf('face-match-found')).toBeLessThan(kinds.indexOf('face-match-confirmed'));
     const recorded = events.find((event) => event.kind === 'face-match-confirmed');
+    expect(recorded?.actor).toMatch(/^account:[0-9a-f-]{36}$/);
     expect(recorded).toMatchObject({
-      actor: 'dispatcher',
       details: { matchId: candidate.id, reason: review.reason },
     });
+  });
+});
+
+describe('jurisdiction', () => {
+  it('lets only officers of the case or sighting district act', async () => {
+    const elsewhere = await districtCodeAt({ lat: 24.86, lon: 67.01 });
+    expect(elsewhere).not.toBe('PK-PB-LAHORE');
+    const sightingDistrict = await districtCodeAt(SIGHTING_PLACE);
+    const outsider = await signIn(test, 'dpo', elsewhere);
+    const lahoreDpo = await signIn(test, 'dpo', 'PK-PB-LAHORE');
+    const sightingDpo = await signIn(test, 'dpo', sightingDistrict);
+
+    const refused = await postAsDispatcher(test, outsider, `/api/cases/${child.id}/publish`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('FORBIDDEN');
+    const allowed = await postAsDispatcher(test, lahoreDpo, `/api/cases/${child.id}/unpublish`);
+    expect(allowed.status).toBe(200);
+
+    const matchesFor = async (cookie: string) => {
+      const response = await fetch(`${test.baseUrl}/api/face-matches?status=confirmed`, {
+        headers: { cookie },
+      });
+      const { matches } = (await response.json()) as { matches: { case: { id: string } }[] };
+      return matches.map((match) => match.case.id);
+    };
+    expect(await matchesFor(lahoreDpo)).toContain(child.id);
+    expect(await matchesFor(sightingDpo)).toContain(child.id);
+    expect(await matchesFor(outsider)).not.toContain(child.id);
+
+    const events = await fetch(`${test.baseUrl}/api/cases/${child.id}/events`, {
+      headers: { cookie: outsider },
+    });
+    expect(events.status).toBe(403);
+  });
+
+  it('records police face searches in the audit trail', async () => {
+    const before = await countRows('audit_log');
+    await searchFaces(test, 'obama_2.jpg', cookie);
+    const rows = await test.platform
+      .db('audit_log')
+      .where({ action: 'face-search' })
+      .orderBy('id', 'desc')
+      .limit(1);
+    expect(await countRows('audit_log')).toBeGreaterThan(before);
+    expect(rows[0]?.details.caseIds).toContain(obama.id);
   });
 });
 

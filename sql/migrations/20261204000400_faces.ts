@@ -77,11 +77,12 @@ export async function up(knex: Knex): Promise<void> {
     CREATE INDEX faces_sighting_photo ON faces (sighting_photo_id) WHERE sighting_photo_id IS NOT NULL;
 
     -- A sighting face that resembles a case face. It is a lead for an officer to review, never an
-    -- identification; strong marks a similarity at or above the alert threshold.
+    -- identification; strong marks a similarity at or above the alert threshold. A match outlives its
+    -- faces (photo withdrawn, faces recomputed), so its review and its alerts stay on record.
     CREATE TABLE face_matches (
       id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-      sighting_face_id bigint NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
-      case_face_id     bigint NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
+      sighting_face_id bigint REFERENCES faces (id) ON DELETE SET NULL,
+      case_face_id     bigint REFERENCES faces (id) ON DELETE SET NULL,
       sighting_id      uuid NOT NULL REFERENCES sightings (id) ON DELETE CASCADE,
       case_id          uuid NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
       similarity       real NOT NULL,

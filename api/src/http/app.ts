@@ -95,7 +95,7 @@ export function createApp(platform: Platform): express.Express {
   app.use('/api', openApiRoutes());
   app.use(
     '/api',
-    faceSearchRoutes(services.faceSearch, sessions, {
+    faceSearchRoutes(services.faceSearch, sessions, repositories.audit, {
       maxPhotoBytes: config.MAX_PHOTO_BYTES,
       searchesPerMinute: config.FACE_SEARCHES_PER_MINUTE,
     }),
@@ -108,13 +108,22 @@ export function createApp(platform: Platform): express.Express {
       sightingsPerMinute: config.SIGHTINGS_PER_MINUTE,
     }),
   );
-  app.use('/api', faceMatchRoutes(sessions, repositories.faceMatches, services.faceMatchReview));
   app.use(
     '/api',
-    caseRegisterRoutes(sessions, services.caseRegister, repositories.caseEvents, {
-      maxPhotoBytes: config.MAX_PHOTO_BYTES,
-      maxPhotoPixels: config.MAX_PHOTO_PIXELS,
-    }),
+    faceMatchRoutes(sessions, repositories.faceMatches, services.faceMatchReview, repositories.audit),
+  );
+  app.use(
+    '/api',
+    caseRegisterRoutes(
+      {
+        sessions,
+        register: services.caseRegister,
+        caseEvents: repositories.caseEvents,
+        workflow: repositories.caseWorkflow,
+        audit: repositories.audit,
+      },
+      { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
+    ),
   );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));

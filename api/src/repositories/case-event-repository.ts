@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
-/** The author of a case event: the system, the public, or a signed-in dispatcher. */
-export type CaseEventActor = 'system' | 'public' | 'dispatcher';
+/** The author of a case event: 'system', 'public', or `account:<id>` for a signed-in officer (never a name). */
+export type CaseEventActor = 'system' | 'public' | `account:${string}`;
 
 export interface NewCaseEvent {
   caseId: string;

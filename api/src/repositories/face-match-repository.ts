@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { JurisdictionPath } from './jurisdiction-repository.js';
 
 export type FaceMatchStatus = 'candidate' | 'confirmed' | 'rejected';
 
@@ -31,8 +32,9 @@ export interface FaceMatchView {
   createdAt: Date;
   reviewedAt: Date | null;
   reviewReason: string | null;
-  caseFaceCrop: Buffer;
-  sightingFaceCrop: Buffer;
+  /** Null once the face is gone (photo withdrawn, faces recomputed). */
+  caseFaceCrop: Buffer | null;
+  sightingFaceCrop: Buffer | null;
   caseId: string;
   trackingCode: string;
   childName: string;
@@ -134,7 +136,23 @@ export class FaceMatchRepository {
     return { alertIds: row?.alert_ids ?? [], outboxIds: row?.outbox_ids ?? [] };
   }
 
-  async list(status: FaceMatchStatus, limit: number): Promise<FaceMatchView[]> {
+  /**
+   * Lists matches of a status, newest first. A scope keeps the matches whose case or sighting lies in
+   * that jurisdiction.
+   */
+  async list(
+    status: FaceMatchStatus,
+    limit: number,
+    scope: { level: 'district' | 'region' | 'province'; code: string } | 'all',
+  ): Promise<FaceMatchView[]> {
+    const column =
+      scope === 'all'
+        ? null
+        : { district: 'district_id', region: 'region_id', province: 'province_id' }[scope.level];
+    const scopeCondition = column
+      ? `AND (c.${column} IN (SELECT id FROM jurisdictions WHERE code = :code)
+              OR s.${column} IN (SELECT id FROM jurisdictions WHERE code = :code))`
+      : '';
     const result = await this.db.raw<{ rows: FaceMatchView[] }>(
       `SELECT m.id, m.similarity, m.strong, m.status, m.created_at AS "createdAt",
               m.reviewed_at AS "reviewedAt", m.review_reason AS "reviewReason",
@@ -146,18 +164,53 @@ export class FaceMatchRepository {
               s.description AS "sightingDescription",
               sd.name AS "sightingDistrictName", sd.name_ur AS "sightingDistrictNameUr"
        FROM face_matches m
-       JOIN faces cf ON cf.id = m.case_face_id
-       JOIN faces sf ON sf.id = m.sighting_face_id
+       LEFT JOIN faces cf ON cf.id = m.case_face_id
+       LEFT JOIN faces sf ON sf.id = m.sighting_face_id
        JOIN cases c ON c.id = m.case_id
        JOIN sightings s ON s.id = m.sighting_id
        LEFT JOIN jurisdictions cd ON cd.id = c.district_id
        LEFT JOIN jurisdictions sd ON sd.id = s.district_id
-       WHERE m.status = ?
+       WHERE m.status = :status ${scopeCondition}
        ORDER BY m.created_at DESC
-       LIMIT ?`,
-      [status, limit],
+       LIMIT :limit`,
+      { status, limit, code: scope === 'all' ? null : scope.code },
     );
     return result.rows;
+  }
+
+  /** Finds where a match's case and sighting lie, for access checks; undefined when there is no such match. */
+  async findPaths(
+    matchId: string,
+  ): Promise<{ case: JurisdictionPath; sighting: JurisdictionPath } | undefined> {
+    const result = await this.db.raw<{ rows: Record<string, string | null>[] }>(
+      `SELECT cd.code AS case_district, cr.code AS case_region, cp.code AS case_province,
+              sd.code AS sighting_district, sr.code AS sighting_region, sp.code AS sighting_province
+       FROM face_matches m
+       JOIN cases c ON c.id = m.case_id
+       JOIN sightings s ON s.id = m.sighting_id
+       LEFT JOIN jurisdictions cd ON cd.id = c.district_id
+       LEFT JOIN jurisdictions cr ON cr.id = c.region_id
+       LEFT JOIN jurisdictions cp ON cp.id = c.province_id
+       LEFT JOIN jurisdictions sd ON sd.id = s.district_id
+       LEFT JOIN jurisdictions sr ON sr.id = s.region_id
+       LEFT JOIN jurisdictions sp ON sp.id = s.province_id
+       WHERE m.id = ?`,
+      [matchId],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      case: {
+        district: row.case_district ?? null,
+        region: row.case_region ?? null,
+        province: row.case_province ?? null,
+      },
+      sighting: {
+        district: row.sighting_district ?? null,
+        region: row.sighting_region ?? null,
+        province: row.sighting_province ?? null,
+      },
+    };
   }
 
   /** Locks a match for review in the caller's transaction. */

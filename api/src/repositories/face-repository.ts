@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CASE_STATES, isFinal } from '../cases/case-states.js';
 import type { FoundFace } from '../faces/face-detector-pool.js';
 
 /** The table of a photo: a case's photos or a sighting's photos. */
@@ -58,10 +59,8 @@ export interface SightingFaceRow {
   districtNameUr: string | null;
 }
 
-// Statuses after which a case leaves the face galleries. Only 'reported' exists so far; the dispatch
-// workflow will add the rest.
-// NOTE: keep this list in step with the statuses the dispatch workflow introduces.
-const CLOSED_CASE_STATUSES = ['closed', 'found', 'withdrawn'];
+// Cases in a final state (recovered, closed) leave the face galleries; a transferred case stays.
+const CLOSED_CASE_STATUSES: string[] = CASE_STATES.filter(isFinal);
 
 const PHOTO_TABLE: Record<PhotoKind, string> = { case: 'case_photos', sighting: 'sighting_photos' };
 const FACE_PHOTO_COLUMN: Record<PhotoKind, string> = { case: 'case_photo_id', sighting: 'sighting_photo_id' };

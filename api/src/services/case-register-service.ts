@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isCaseState, isFinal } from '../cases/case-states.js';
 import { ApiError } from '../errors.js';
 import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
 import { createLogger } from '../logger.js';
@@ -7,8 +8,6 @@ import type { CaseRegisterRepository } from '../repositories/case-register-repos
 import type { NewPhoto } from '../repositories/case-repository.js';
 
 const log = createLogger('CaseRegister');
-
-const CLOSED_STATUSES = new Set(['closed', 'found', 'withdrawn']);
 
 /**
  * Officers' changes to a case's public presence: publishing it on the register, which makes it visible
@@ -27,7 +26,7 @@ export class CaseRegisterService {
     const { register, caseEvents } = this.repositories;
     const result = await this.db.transaction(async (trx) => {
       const state = await this.requireCase(trx, caseId);
-      if (published && CLOSED_STATUSES.has(state.status)) {
+      if (published && isCaseState(state.status) && isFinal(state.status)) {
         throw new ApiError(
           409,
           'CASE_CLOSED',

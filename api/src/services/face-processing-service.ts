@@ -76,7 +76,12 @@ export class FaceProcessingService {
     const faces: NewFace[] = await Promise.all(
       found.map(async (face) => ({ ...face, crop: await cropFace(photo.content, face.box) })),
     );
-    const candidates = ref.kind === 'sighting' ? await this.findCandidates(found, modelVersion) : [];
+    // A photo processed before is being recomputed for a new model version. Its sighting was matched
+    // and alerted on then, so it is not matched again.
+    // NOTE: leads that only the new model version would find are therefore missed for old sightings.
+    const firstTime = photo.facesProcessedAt === null;
+    const candidates =
+      ref.kind === 'sighting' && firstTime ? await this.findCandidates(found, modelVersion) : [];
 
     const stored = await this.db.transaction(async (trx) => {
       const faceIds = await faceRepository.replaceFaces(trx, ref, faces, modelVersion);

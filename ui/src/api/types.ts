@@ -105,7 +105,8 @@ export type FaceMatchCandidate = {
     trackingCode: string;
     child: { name: string; age: number; sex: Sex };
     district: District | null;
-    faceCrop: string;
+    // Null once the photo was withdrawn.
+    faceCrop: string | null;
   };
   sighting: {
     id: string;
@@ -113,6 +114,6 @@ export type FaceMatchCandidate = {
     place: { lat: number; lon: number };
     description: string | null;
     district: District | null;
-    faceCrop: string;
+    faceCrop: string | null;
   };
 };

@@ -132,6 +132,7 @@ export const en = {
     empty: 'No candidate matches are waiting for review.',
     caseFace: (name: string) => `Registered photo of ${name}`,
     sightingFace: 'Face in the sighting photo',
+    photoGone: 'Photo withdrawn',
     strong: 'Strong match: districts were alerted',
     seen: 'Seen',
     reasonLabel: 'Reason',

@@ -136,6 +136,7 @@ export const ur: Messages = {
     empty: 'جائزے کے لیے کوئی ممکنہ مماثلت موجود نہیں۔',
     caseFace: (name: string) => `${name} کی درج شدہ تصویر`,
     sightingFace: 'اطلاع کی تصویر میں چہرہ',
+    photoGone: 'تصویر واپس لے لی گئی',
     strong: 'مضبوط مماثلت: اضلاع کو الرٹ بھیجا گیا',
     seen: 'دیکھا گیا',
     reasonLabel: 'وجہ',

@@ -1,10 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ApiError } from '../../errors.js';
 import { jpegDataUrl } from '../../faces/face-crop.js';
+import type { AuditRepository } from '../../repositories/audit-repository.js';
 import type { FaceMatchRepository, FaceMatchView } from '../../repositories/face-match-repository.js';
 import type { FaceMatchReviewService } from '../../services/face-match-review-service.js';
+import { canAccess, caseScope } from '../../services/jurisdiction-access.js';
 import { reasonSchema } from '../reason-input.js';
-import type { DispatcherSessions } from '../session.js';
+import { type DispatcherSessions, signedInOfficer } from '../session.js';
 import { parseOrThrow } from '../validation.js';
 
 const listQuery = z.object({
@@ -19,27 +22,57 @@ const reviewBody = z
   .strict();
 const uuid = z.string().uuid('must be a UUID');
 
-/** Candidate matches between sighting faces and case faces, and the officers' review of them. */
+/**
+ * Candidate matches between sighting faces and case faces, and the officers' review of them. An
+ * officer sees and reviews the matches whose case or sighting lies in their jurisdiction.
+ */
 export function faceMatchRoutes(
   sessions: DispatcherSessions,
   faceMatches: FaceMatchRepository,
   review: FaceMatchReviewService,
+  audit: AuditRepository,
 ): Router {
   const router = Router();
   const signedIn = sessions.requireDispatcher;
 
   router.get('/face-matches', signedIn, async (request, response) => {
     const query = parseOrThrow(listQuery, request.query, 'INVALID_QUERY');
-    const matches = await faceMatches.list(query.status, query.limit);
+    const officer = signedInOfficer(request);
+    const scope = caseScope(officer);
+    const matches = scope === 'none' ? [] : await faceMatches.list(query.status, query.limit, scope);
+    await audit.append({
+      officer,
+      action: 'face-matches.list',
+      address: request.ip ?? null,
+      details: { status: query.status, count: matches.length },
+    });
     response.set('cache-control', 'no-store').json({ matches: matches.map(toMatchJson) });
   });
 
-  // NOTE: the shared dispatcher session carries no officer identity, so reviews are recorded with the
-  // actor 'dispatcher' until per-officer accounts exist.
   router.post('/face-matches/:matchId/review', signedIn, async (request, response) => {
     const matchId = parseOrThrow(uuid, request.params.matchId, 'INVALID_MATCH_ID');
     const { decision, reason } = parseOrThrow(reviewBody, request.body, 'INVALID_REVIEW');
-    response.json(await review.review(matchId, decision, reason, 'dispatcher'));
+    const officer = signedInOfficer(request);
+
+    const paths = await faceMatches.findPaths(matchId);
+    if (!paths) throw new ApiError(404, 'MATCH_NOT_FOUND', `No face match has id ${matchId}.`);
+    if (!canAccess(officer, paths.case) && !canAccess(officer, paths.sighting)) {
+      throw new ApiError(
+        403,
+        'FORBIDDEN',
+        `Face match ${matchId} concerns a case and a sighting outside the jurisdiction of this account.`,
+      );
+    }
+
+    const reviewed = await review.review(matchId, decision, reason, `account:${officer.id}`);
+    await audit.append({
+      officer,
+      action: 'face-match.review',
+      caseId: reviewed.caseId,
+      address: request.ip ?? null,
+      details: { matchId, decision },
+    });
+    response.json(reviewed);
   });
 
   return router;
@@ -61,7 +94,7 @@ function toMatchJson(match: FaceMatchView) {
       district: match.caseDistrictName
         ? { name: match.caseDistrictName, nameUr: match.caseDistrictNameUr }
         : null,
-      faceCrop: jpegDataUrl(match.caseFaceCrop),
+      faceCrop: match.caseFaceCrop ? jpegDataUrl(match.caseFaceCrop) : null,
     },
     sighting: {
       id: match.sightingId,
@@ -71,7 +104,7 @@ function toMatchJson(match: FaceMatchView) {
       district: match.sightingDistrictName
         ? { name: match.sightingDistrictName, nameUr: match.sightingDistrictNameUr }
         : null,
-      faceCrop: jpegDataUrl(match.sightingFaceCrop),
+      faceCrop: match.sightingFaceCrop ? jpegDataUrl(match.sightingFaceCrop) : null,
     },
   };
 }

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
+import type { AuditRepository } from '../../repositories/audit-repository.js';
 import type { FaceSearchService } from '../../services/face-search-service.js';
 import { photoUploadReader, toFaceApiError } from '../photo-upload.js';
 import { perMinuteLimit } from '../rate-limits.js';
-import type { DispatcherSessions } from '../session.js';
+import { type DispatcherSessions, officerOf } from '../session.js';
 import { parseOrThrow } from '../validation.js';
 
 const searchQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
@@ -17,6 +18,7 @@ const searchQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).def
 export function faceSearchRoutes(
   search: FaceSearchService,
   sessions: DispatcherSessions,
+  audit: AuditRepository,
   options: { maxPhotoBytes: number; searchesPerMinute: number },
 ): Router {
   const router = Router();
@@ -42,6 +44,19 @@ export function faceSearchRoutes(
       { viewer, faces: result.faces.length, matches: result.matches.length },
       'face search answered',
     );
+    // A police search sees unpublished cases, so it goes on the audit trail (without the photo).
+    if (viewer === 'police') {
+      await audit.append({
+        officer: officerOf(request) ?? null,
+        action: 'face-search',
+        address: request.ip ?? null,
+        details: {
+          faces: result.faces.length,
+          caseIds: result.matches.map((match) => match.case.id),
+          sightingIds: (result.sightings ?? []).map((match) => match.sighting.id),
+        },
+      });
+    }
     response.set('cache-control', 'no-store').json(result);
   });
 
