@@ -16,7 +16,9 @@ export interface StartedGalleries {
  * The face indexes of one process: faces of open cases and faces of sightings. They start when the
  * API or the worker first needs them and follow the faces table through "faces changed" messages on
  * Redis and a periodic sync. The API saves them under FACE_INDEX_DIR; a worker-only process keeps
- * them in memory, so two processes never write the same files.
+ * them in memory, so the API and its worker never write the same files.
+ * NOTE: several API processes sharing one FACE_INDEX_DIR overwrite each other's copy. `FaceIndex.load`
+ * detects a mismatched pair of files, and the gallery then rebuilds from Postgres.
  */
 export class FaceGalleries {
   private started: Promise<StartedGalleries> | undefined;
