@@ -16,7 +16,7 @@ import {
   reportWithPhoto,
   startFacePlatform,
 } from '../../api/test/support/faces.js';
-import { signIn, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
+import { createTestAccount, signIn, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
   let published: { id: string; trackingCode: string };
   const childName = `Browser Face ${Date.now().toString(36)}`;
   const pageErrors: string[] = [];
+  let sightingId: string;
 
   beforeAll(async () => {
     await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
@@ -127,6 +128,39 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
     expect(sighting.description).toBe('near the market gate');
     const photos = await platform.platform.db('sighting_photos').where({ sighting_id: sighting.id });
     expect(photos).toHaveLength(1);
+    sightingId = sighting.id;
+  });
+
+  it('lets an officer confirm the match with a reason', async () => {
+    // The face job matches the sighting photo with the published case.
+    const match = await waitFor(
+      async () => platform.platform.db('face_matches').where({ sighting_id: sightingId }).first(),
+      20_000,
+      'the sighting match',
+    );
+    const account = await createTestAccount(platform, 'dpo', 'PK-PB-LAHORE');
+    await page.goto(`${platform.baseUrl}/#/review`);
+    await page.getByLabel('Username', { exact: true }).fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    const card = page.locator(`[data-match-id="${match.id}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.textContent()).toContain(childName);
+    expect(await card.locator('img').count()).toBe(2);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-face-review-en.png'), fullPage: true });
+
+    await card.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toContain('at least 3 characters');
+
+    await card.getByLabel('Reason').fill('same face, family confirmed by phone');
+    await card.getByRole('button', { name: 'Confirm' }).click();
+    await card.waitFor({ state: 'detached' });
+    const reviewed = await platform.platform.db('face_matches').where({ id: match.id }).first();
+    expect(reviewed).toMatchObject({
+      status: 'confirmed',
+      review_reason: 'same face, family confirmed by phone',
+    });
     expect(pageErrors).toEqual([]);
   });
 });
