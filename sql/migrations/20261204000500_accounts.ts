@@ -16,7 +16,7 @@ export async function up(knex: Knex): Promise<void> {
       jurisdiction_code text COLLATE "C",
       -- The government office where a desk officer files reports for citizens.
       office            text,
-      -- A PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash): algorithm, parameters and salt travel
+      -- A PHC-style string ($scrypt$ln=17,r=8,p=1$salt$key): algorithm, parameters and salt travel
       -- with the hash, so parameters can be raised later without breaking older passwords.
       password_hash     text NOT NULL,
       created_at        timestamptz NOT NULL DEFAULT now(),
