@@ -4,6 +4,7 @@ import * as casesAlertsOutbox from './migrations/20261204000200_cases_alerts_out
 import * as boundaryImport from './migrations/20261204000300_boundary_import.js';
 import * as faces from './migrations/20261204000400_faces.js';
 import * as accounts from './migrations/20261204000500_accounts.js';
+import * as alertCaseIndex from './migrations/20261204000600_alert_case_index.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000300_boundary_import', boundaryImport],
   ['20261204000400_faces', faces],
   ['20261204000500_accounts', accounts],
+  ['20261204000600_alert_case_index', alertCaseIndex],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {
