@@ -45,7 +45,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     await db.destroy();
 
     console.log(
-      `\nReport intake (${duration} s per line; API and outbox worker in one server process, as \`npm start\` runs them)`,
+      `\nReport intake (${duration} s per line; the API process and its outbox worker process, as \`npm start\` runs them)`,
     );
     console.log('  load                                       req/s   p50 ms   p99 ms   non-2xx');
     const lines: [string, autocannon.Result][] = [
