@@ -147,7 +147,7 @@ async function ensureRedis(): Promise<void> {
     }
   };
   if (await ping()) {
-    console.log('Redis answers');
+    console.log('Redis is reachable');
     return;
   }
   if (!redisIsLocal)
