@@ -22,8 +22,8 @@ interface DeliveryFailure {
  *
  * The rows of a job stay locked (SELECT … FOR NO KEY UPDATE) while they are sent and are marked
  * sent in the same transaction. If the worker dies after the gateway accepted an SMS but before the
- * commit, the row is pending again and is retried with the same idempotency key, which the gateway
- * answers without sending a second message. That is what makes each SMS go out once.
+ * commit, the row is pending again and is retried with the same idempotency key. The gateway then
+ * returns the first message's id without sending a second one, so each SMS goes out once.
  */
 export class OutboxDelivery {
   constructor(
