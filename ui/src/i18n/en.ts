@@ -52,6 +52,7 @@ export const en = {
   onBorder: 'On border',
   onBorderHint: 'The last-seen place is near a district boundary: the neighbouring district was alerted too.',
   post: { DPO: 'District Police Officer', RPO: 'Regional Police Officer', IG: 'Inspector General' },
+  postShort: { DPO: 'DPO', RPO: 'RPO', IG: 'IG' },
   status: 'Status',
   caseStatus: { reported: 'Reported' } as Record<string, string>,
   description: 'Description',

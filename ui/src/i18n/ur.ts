@@ -55,6 +55,7 @@ export const ur: Messages = {
   onBorderHint:
     'آخری بار دیکھے جانے کی جگہ ضلع کی حد کے قریب ہے، اس لیے ساتھ والے ضلع کو بھی الرٹ بھیجا گیا۔',
   post: { DPO: 'ضلعی پولیس افسر', RPO: 'ریجنل پولیس افسر', IG: 'انسپکٹر جنرل' },
+  postShort: { DPO: 'ڈی پی او', RPO: 'آر پی او', IG: 'آئی جی' },
   status: 'حیثیت',
   caseStatus: { reported: 'رپورٹ شدہ' },
   description: 'حلیہ',
