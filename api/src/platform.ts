@@ -9,6 +9,7 @@ import { subscribeDashboardEvents } from './events/dashboard-events.js';
 import { publishFacesChanged } from './events/face-events.js';
 import { type FaceDetector, FaceDetectorPool } from './faces/face-detector-pool.js';
 import { FaceGalleries } from './faces/face-galleries.js';
+import { LiveDistrictLocatorHolder } from './geofence/live-district-locator.js';
 import { createApp } from './http/app.js';
 import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
@@ -48,6 +49,8 @@ const log = createLogger('Platform');
 /** Everything a running Talash process shares: connections, repositories, services. */
 export interface Platform {
   config: Config;
+  /** In-memory geofencing for report intake, built when the API starts. */
+  districtLocator: LiveDistrictLocatorHolder;
   db: Knex;
   redis: Redis;
   queue: Queue<OutboxJobData>;
@@ -130,9 +133,10 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     await faces.galleries.syncAll();
   };
 
+  const districtLocator = new LiveDistrictLocatorHolder(db);
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos),
+    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,
@@ -188,6 +192,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     sessions,
     hub: new SseHub(),
     gateway,
+    districtLocator,
   };
 }
 
@@ -229,6 +234,8 @@ function createGateway(config: Config, db: Knex): SmsGateway {
 
 /** Starts the HTTP server and its dashboard event subscription. Returns the server and a stop function. */
 export async function startApi(platform: Platform): Promise<{ server: Server; stop: () => Promise<void> }> {
+  // Report intake geofences in memory; until this is built (or if it fails) it asks PostGIS.
+  await platform.districtLocator.reload();
   const unsubscribe = await subscribeDashboardEvents(
     platform.redis.duplicate(),
     platform.config.REDIS_PREFIX,

@@ -1,5 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBoundaryFile } from '../../etl/src/boundary-import.js';
+import { publishBoundaryVersion, rollbackBoundaryVersion } from '../../etl/src/boundary-publishing.js';
+import { BUNDLED_BOUNDARY_FILE } from '../../etl/src/import-osm-pakistan.js';
 import {
   LAHORE_DPO_PHONE,
   LAHORE_RPO_PHONE,
@@ -409,5 +412,39 @@ describe('malformed requests', () => {
       headers: { cookie: 'talash_session=%E0%A4%A' },
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('in-memory geofencing at intake', () => {
+  it('routes by the new boundaries after a publish', async () => {
+    const locator = test.platform.districtLocator;
+    const before = locator.current()?.versionId;
+    expect(before).toBeDefined();
+
+    // A draft of the same districts, published while the API still holds the old version in memory.
+    const draft = await importBoundaryFile(test.platform.db, BUNDLED_BOUNDARY_FILE, {
+      createdBy: 'test-gis',
+      level: 'district',
+      layer: 'districts',
+    });
+    await publishBoundaryVersion(test.platform.db, draft.versionId, { by: 'test-gis' });
+    try {
+      expect(locator.current()?.versionId).toBe(before);
+      const { status, body } = await postJson('/api/reports', lahoreReport());
+      expect(status).toBe(201);
+      expect(body.district.code).toBe('PK-PB-LAHORE');
+      const row = await test.platform.db('cases').where({ id: body.id }).first('boundary_version_id');
+      expect(row.boundary_version_id).toBe(draft.versionId);
+
+      await waitFor(async () => (locator.current()?.versionId === draft.versionId ? true : undefined));
+      const next = await postJson('/api/reports', lahoreReport());
+      const nextRow = await test.platform
+        .db('cases')
+        .where({ id: next.body.id })
+        .first('boundary_version_id');
+      expect(nextRow.boundary_version_id).toBe(draft.versionId);
+    } finally {
+      await rollbackBoundaryVersion(test.platform.db, { by: 'test-gis' });
+    }
   });
 });

@@ -7,11 +7,15 @@
 -- district), $14 boundary version id, $15 on border,
 -- $16-$21 photo content/media type/byte size/width/height/sha256,
 -- $22 alert jurisdiction ids, $23 alert posts, $24 officer jurisdiction codes, $25 officer posts,
--- $26 SMS body per post (same order as $23), $27 the reporter's SMS, $28 the dashboard event type.
+-- $26 SMS body per post (same order as $23), $27 the reporter's SMS, $28 the dashboard event type,
+-- $29 the boundary version the point was geofenced against in memory, or null when PostGIS did it in
+-- the same moment. Nothing is stored, and no row returned, when that version is no longer live: the
+-- caller then geofences again.
 WITH new_case AS (
   INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description, last_seen_at, last_seen,
                      reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border)
-  VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15)
+  SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15
+  WHERE $29::integer IS NULL OR EXISTS (SELECT 1 FROM boundary_versions WHERE id = $29 AND status = 'live')
   RETURNING id, created_at
 ),
 new_photo AS (

@@ -19,6 +19,8 @@ export interface NewReport {
   alerts: { jurisdictionId: number; jurisdictionCode: string; post: Post; smsBody: string }[];
   reporterSms: string;
   dashboardEvent: 'alerts' | 'case-unassigned';
+  /** Live version the in-memory geofencer used; null when PostGIS geofenced in the same moment. */
+  routedWithVersionId: number | null;
 }
 
 export interface NewPhoto {
@@ -112,9 +114,12 @@ export class CaseRepository {
 
   /**
    * Stores a report whole in one statement (sql/queries/insert-report.sql): the case, its photo,
-   * alerts, officer SMS, the reporter's SMS and the dashboard update. Returns the new ids.
+   * alerts, officer SMS, the reporter's SMS and the dashboard update. Returns the new ids, or
+   * undefined (nothing stored) when `routedWithVersionId` is no longer the live boundary version.
    */
-  async insertReport(report: NewReport): Promise<{ id: string; createdAt: Date; outboxIds: string[] }> {
+  async insertReport(
+    report: NewReport,
+  ): Promise<{ id: string; createdAt: Date; outboxIds: string[] } | undefined> {
     const { jurisdiction, photo } = report;
     const rows = await queryPrepared<{ id: string; created_at: Date; outbox_ids: string[] }>(
       this.db,
@@ -149,10 +154,11 @@ export class CaseRepository {
         report.alerts.map((alert) => alert.smsBody),
         report.reporterSms,
         report.dashboardEvent,
+        report.routedWithVersionId,
       ],
     );
     const row = rows[0];
-    if (!row) throw new Error('insert-report.sql returned no row');
+    if (!row) return undefined;
     return { id: row.id, createdAt: row.created_at, outboxIds: row.outbox_ids };
   }
 

@@ -1,6 +1,7 @@
+import type { LiveDistrictLocatorHolder } from '../geofence/live-district-locator.js';
 import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
 import { createLogger } from '../logger.js';
-import type { CaseRepository, ChildSex, NewPhoto, Post } from '../repositories/case-repository.js';
+import type { CaseRepository, ChildSex, NewPhoto, NewReport, Post } from '../repositories/case-repository.js';
 import type { GeofenceMatch, JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
 import { officerAlertSms, reporterConfirmationSms } from './sms-text.js';
 import { createTrackingCode } from './tracking-code.js';
@@ -39,24 +40,58 @@ export class ReportService {
     private readonly enqueueOutbox: OutboxEnqueuer,
     /** Without it (sample data), the faces sweeper of the worker queues the photos. */
     private readonly enqueueFaceJobs: FaceJobEnqueuer = async () => undefined,
+    /** In-memory geofencing; without it every report is geofenced in PostGIS. */
+    private readonly locator?: LiveDistrictLocatorHolder,
   ) {}
 
-  async submit(input: ReportInput, photo?: NewPhoto): Promise<ReportReceipt> {
-    const { cases, jurisdictions } = this.repositories;
+  /** The in-memory answer and its boundary version, or undefined when PostGIS must answer. */
+  private locateInMemory(
+    input: ReportInput,
+  ): { match: GeofenceMatch | undefined; versionId: number } | undefined {
+    const locator = this.locator?.current();
+    if (!locator) return undefined;
+    const match = locator.locate(input.lastSeen.lon, input.lastSeen.lat);
+    return match === null ? undefined : { match, versionId: locator.versionId };
+  }
 
-    // The geofence reads one snapshot of the live boundaries; the case records which version it used.
-    const match = await jurisdictions.geofence(input.lastSeen.lon, input.lastSeen.lat);
-    const trackingCode = createTrackingCode();
-    const alerts = match ? alertsFor(match, trackingCode, input) : [];
-    const stored = await cases.insertReport({
+  private newReport(
+    input: ReportInput,
+    photo: NewPhoto | undefined,
+    trackingCode: string,
+    match: GeofenceMatch | undefined,
+    routedWithVersionId: number | null,
+  ): NewReport {
+    return {
       ...input,
       trackingCode,
       jurisdiction: match,
       photo,
-      alerts,
+      alerts: match ? alertsFor(match, trackingCode, input) : [],
       reporterSms: reporterConfirmationSms(trackingCode, match),
       dashboardEvent: match ? 'alerts' : 'case-unassigned',
-    });
+      routedWithVersionId,
+    };
+  }
+
+  async submit(input: ReportInput, photo?: NewPhoto): Promise<ReportReceipt> {
+    const { cases, jurisdictions } = this.repositories;
+
+    const trackingCode = createTrackingCode();
+    const located = this.locateInMemory(input);
+    let match = located?.match;
+    let stored = located
+      ? await cases.insertReport(this.newReport(input, photo, trackingCode, match, located.versionId))
+      : undefined;
+
+    if (!stored) {
+      // No in-memory locator, or a boundary publish made its version stale: PostGIS geofences against
+      // the live version in the same moment, so the insert needs no version check.
+      if (located) this.locator?.invalidate(located.versionId);
+      match = await jurisdictions.geofence(input.lastSeen.lon, input.lastSeen.lat);
+      stored = await cases.insertReport(this.newReport(input, photo, trackingCode, match, null));
+      if (!stored) throw new Error('insert-report.sql stored nothing without a version check');
+    }
+    const alerts = match ? alertsFor(match, trackingCode, input) : [];
 
     log.info(
       { caseId: stored.id, district: match?.district.code ?? null, outbox: stored.outboxIds.length },
