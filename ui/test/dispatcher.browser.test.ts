@@ -223,6 +223,9 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
 
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
     expect(await page.locator('html').getAttribute('lang')).toBe('ur');
+    await expect
+      .poll(() => page.locator('.maplibregl-ctrl-zoom-in').getAttribute('aria-label'))
+      .toBe('قریب کریں');
     expect(await page.getByLabel('ضلع', { exact: true }).locator('option:checked').textContent()).toBe(
       'لاہور',
     );

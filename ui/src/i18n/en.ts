@@ -77,6 +77,12 @@ export const en = {
 
   mapLabel: 'Map of districts and last-seen places. Select a district or a point.',
   mapUnavailable: 'The map could not start in this browser (WebGL is unavailable). The lists still work.',
+  mapControls: {
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+    attribution: 'Show or hide the map credits',
+    map: 'Map',
+  },
 
   nav: {
     label: 'Views',
