@@ -74,8 +74,9 @@ export async function startOutboxWorker(
     { every: options.sweepIntervalMs },
     { name: SWEEP_JOB, data: { caseId: '', outboxIds: [] } },
   );
-  // The scheduler's first sweep runs at once, so rows left pending by a crash or a Redis flush do not
-  // wait for the first interval.
+  // Sweep once at start: a new scheduler first runs after one interval, and rows left pending by a
+  // crash, a Redis flush or `npm run setup` (the sample reports) should not wait that long.
+  await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));
   log.info({ concurrency: options.concurrency }, 'outbox worker started');
 
   return async () => {
