@@ -33,7 +33,9 @@ export function photoUploadReader(maxBytes: number, hint: string) {
             new ApiError(400, 'INVALID_UPLOAD', `${error.message}. ${hint}`, error.field ?? 'photo'),
           );
         }
-        reject(error);
+        // The multipart parser's own errors (no boundary, a truncated body) are the client's mistakes.
+        const message = (error as Error).message;
+        reject(new ApiError(400, 'INVALID_UPLOAD', `The multipart body could not be read: ${message}.`));
       });
     });
 }

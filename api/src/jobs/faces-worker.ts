@@ -1,16 +1,11 @@
-import { type Job, type Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FaceDetector } from '../faces/face-detector-pool.js';
 import { createLogger } from '../logger.js';
 import type { FaceRepository } from '../repositories/face-repository.js';
 import type { FaceProcessingService } from '../services/face-processing-service.js';
-import {
-  enqueueFaceJobs,
-  FACES_QUEUE,
-  FACES_SWEEP_JOB,
-  type FaceJobData,
-  type FaceQueueOptions,
-} from './faces-queue.js';
+import { enqueueFaceJobs, FACES_SWEEP_JOB, type FaceJobData, type FaceQueueOptions } from './faces-queue.js';
+import { startSweepingWorker } from './sweeping-worker.js';
 
 const log = createLogger('FacesWorker');
 
@@ -51,36 +46,17 @@ export async function startFacesWorker(
     return photos.length;
   };
 
-  const worker = new Worker<FaceJobData>(
-    FACES_QUEUE,
-    async (job: Job<FaceJobData>) => {
-      if (job.name === FACES_SWEEP_JOB) return sweep();
-      return processing.process(job.data);
-    },
-    {
-      connection: connection.duplicate(),
-      prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
-    },
-  );
-  worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
-  worker.on('failed', (job, error) => {
-    if (job) log.warn({ jobId: job.id, attempts: job.attemptsMade, err: error.message }, 'face job failed');
+  return startSweepingWorker<FaceJobData>({
+    queue,
+    connection,
+    prefix,
+    process: (data) => processing.process(data),
+    sweep,
+    sweepJobName: FACES_SWEEP_JOB,
+    sweepJobData: { kind: 'case', photoId: '' },
+    sweepIntervalMs: options.sweepIntervalMs,
+    concurrency: options.concurrency,
+    lockDurationMs: options.lockDurationMs,
+    log,
   });
-
-  await queue.upsertJobScheduler(
-    FACES_SWEEP_JOB,
-    { every: options.sweepIntervalMs },
-    { name: FACES_SWEEP_JOB, data: { kind: 'case', photoId: '' } },
-  );
-  // Sweep once at start: photos left unprocessed by a crash need not wait for the first interval.
-  await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));
-  log.info({ concurrency: options.concurrency }, 'faces worker started');
-
-  return async () => {
-    await worker.close();
-    log.info('faces worker stopped');
-  };
 }

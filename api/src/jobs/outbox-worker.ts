@@ -1,15 +1,10 @@
-import { type Job, type Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../logger.js';
 import type { OutboxRepository } from '../repositories/outbox-repository.js';
 import type { OutboxDelivery } from '../services/outbox-delivery.js';
-import {
-  enqueueOutbox,
-  OUTBOX_QUEUE,
-  type OutboxJobData,
-  type OutboxQueueOptions,
-  SWEEP_JOB,
-} from './outbox-queue.js';
+import { enqueueOutbox, type OutboxJobData, type OutboxQueueOptions, SWEEP_JOB } from './outbox-queue.js';
+import { startSweepingWorker } from './sweeping-worker.js';
 
 const log = createLogger('OutboxWorker');
 
@@ -50,37 +45,17 @@ export async function startOutboxWorker(
     return pending.length;
   };
 
-  const worker = new Worker<OutboxJobData>(
-    OUTBOX_QUEUE,
-    async (job: Job<OutboxJobData>) => {
-      if (job.name === SWEEP_JOB) return sweep();
-      return delivery.deliverAll(job.data.outboxIds);
-    },
-    {
-      connection: connection.duplicate(),
-      prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
-    },
-  );
-  worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
-  worker.on('failed', (job, error) => {
-    if (job) log.warn({ jobId: job.id, attempts: job.attemptsMade, err: error.message }, 'outbox job failed');
+  return startSweepingWorker<OutboxJobData>({
+    queue,
+    connection,
+    prefix,
+    process: (data) => delivery.deliverAll(data.outboxIds),
+    sweep,
+    sweepJobName: SWEEP_JOB,
+    sweepJobData: { caseId: '', outboxIds: [] },
+    sweepIntervalMs: options.sweepIntervalMs,
+    concurrency: options.concurrency,
+    lockDurationMs: options.lockDurationMs,
+    log,
   });
-
-  await queue.upsertJobScheduler(
-    SWEEP_JOB,
-    { every: options.sweepIntervalMs },
-    { name: SWEEP_JOB, data: { caseId: '', outboxIds: [] } },
-  );
-  // Sweep once at start: a new scheduler first runs after one interval, and rows left pending by a
-  // crash, a Redis flush or `npm run setup` (the sample reports) should not wait that long.
-  await sweep().catch((error: Error) => log.error({ err: error.message }, 'start-up sweep failed'));
-  log.info({ concurrency: options.concurrency }, 'outbox worker started');
-
-  return async () => {
-    await worker.close();
-    log.info('outbox worker stopped');
-  };
 }

@@ -1,11 +1,4 @@
-const PAKISTAN_TIME = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Karachi',
-  day: '2-digit',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
+import { PAKISTAN_TIME } from './sms-text.js';
 
 /**
  * The SMS to a DPO when a sighting photo strongly resembles a registered child. Like the report

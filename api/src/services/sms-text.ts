@@ -2,7 +2,8 @@ import type { Post } from '../repositories/case-repository.js';
 import type { GeofenceMatch } from '../repositories/jurisdiction-repository.js';
 import type { ReportInput } from './report-service.js';
 
-const PAKISTAN_TIME = new Intl.DateTimeFormat('en-GB', {
+/** Day, month and 24-hour time in Pakistan Standard Time, as SMS show them. */
+export const PAKISTAN_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Asia/Karachi',
   day: '2-digit',
   month: 'short',

@@ -1,10 +1,10 @@
-import { type Request, type Response, Router } from 'express';
-import multer from 'multer';
+import { Router } from 'express';
 import { ApiError } from '../../errors.js';
 import type { CaseRepository } from '../../repositories/case-repository.js';
 import { preparePhoto } from '../../services/photo-intake.js';
 import type { ReportService } from '../../services/report-service.js';
 import { normaliseTrackingCode } from '../../services/tracking-code.js';
+import { photoUploadReader } from '../photo-upload.js';
 import { perMinuteLimit } from '../rate-limits.js';
 import { multipartFieldsToReport, parseReport } from '../report-input.js';
 
@@ -21,38 +21,18 @@ export function reportRoutes(
   options: ReportRouteOptions,
 ): Router {
   const router = Router();
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: options.maxPhotoBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
-  });
-
-  const readMultipart = (request: Request, response: Response) =>
-    new Promise<void>((resolve, reject) => {
-      upload.single('photo')(request, response, (error: unknown) => {
-        if (!error) return resolve();
-        if (error instanceof multer.MulterError) {
-          const code = error.code === 'LIMIT_FILE_SIZE' ? 'PHOTO_TOO_LARGE' : 'INVALID_UPLOAD';
-          const status = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-          const hint =
-            error.code === 'LIMIT_FILE_SIZE'
-              ? `The photo is larger than ${options.maxPhotoBytes} bytes. Send a smaller photo.`
-              : `${error.message}. Send one photo in the "photo" field with the report fields.`;
-          return reject(new ApiError(status, code, hint, error.field ?? 'photo'));
-        }
-        // The multipart parser's own errors (no boundary, a truncated body) are the client's mistakes.
-        const message = (error as Error).message;
-        reject(new ApiError(400, 'INVALID_UPLOAD', `The multipart body could not be read: ${message}.`));
-      });
-    });
+  const readPhoto = photoUploadReader(
+    options.maxPhotoBytes,
+    'Send one photo in the "photo" field with the report fields.',
+  );
 
   router.post('/reports', perMinuteLimit(options.reportsPerMinute), async (request, response) => {
     let body: unknown = request.body;
     let photoUpload: Buffer | undefined;
 
     if (request.is('multipart/form-data')) {
-      await readMultipart(request, response);
+      photoUpload = await readPhoto(request, response);
       body = multipartFieldsToReport(request.body ?? {});
-      photoUpload = request.file?.buffer;
     } else if (!request.is('application/json')) {
       throw new ApiError(
         415,
