@@ -1,6 +1,6 @@
-// Report intake under concurrent load: POST /api/reports (geofence, case, alerts and outbox in one
-// transaction) against a real server process with its worker, next to GET /api/health on the same
-// server as the floor that HTTP, Express and one database round trip cost.
+// Report intake under concurrent load: POST /api/reports against a real server process and its
+// worker process. Each report is geofenced and stored with its alerts and outbox in one statement.
+// GET /api/health on the same server is the floor that HTTP, Express and one query cost.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
@@ -63,7 +63,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
       console.log(`  ${name.padEnd(42)} ${columns.join('   ')}`);
     }
     const answered = saturated['2xx'] + atTarget['2xx'];
-    console.log(`  cases stored: ${casesAfter - casesBefore}, 2xx answers: ${answered}`);
+    console.log(`  cases stored: ${casesAfter - casesBefore}, 2xx responses: ${answered}`);
     console.log(`  target: ${TARGET_RATE} reports/s with p99 under 50 ms`);
   } finally {
     server.kill('SIGTERM');

@@ -45,7 +45,7 @@ async function countCases(): Promise<number> {
 }
 
 describe('report intake end to end', () => {
-  it('routes a Lahore report to its DPO and RPO by SMS and live event', async () => {
+  it('alerts Lahore DPO and RPO', async () => {
     const stream = await openEventStream(`${test.baseUrl}/api/events?district=PK-PB-LAHORE`, cookie);
     try {
       const { status, body } = await postJson('/api/reports', lahoreReport());
@@ -421,7 +421,7 @@ describe('in-memory geofencing at intake', () => {
     const before = locator.current()?.versionId;
     expect(before).toBeDefined();
 
-    // A draft of the same districts, published while the API still holds the old version in memory.
+    // A draft of the same districts, published while the API still has the old version in memory.
     const draft = await importBoundaryFile(test.platform.db, BUNDLED_BOUNDARY_FILE, {
       createdBy: 'test-gis',
       level: 'district',

@@ -53,7 +53,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   }
 }
 
-/** Whether a stored hash was made with weaker parameters than today's, so sign-in can upgrade it. */
+/** Checks whether a stored hash was made with weaker parameters than today's, so sign-in can upgrade it. */
 export function needsRehash(hash: string): boolean {
   const parts = HASH_FORMAT.exec(hash);
   if (!parts) return true;

@@ -195,7 +195,7 @@ export class CaseRepository {
     return result.rows.map(toAlertView);
   }
 
-  /** Every alert, newest first: the national view. */
+  /** Lists every alert, newest first: the national view. */
   async listAllAlerts(limit: number): Promise<AlertView[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow)[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at, ${CASE_VIEW_COLUMNS}
@@ -210,7 +210,7 @@ export class CaseRepository {
     return result.rows.map(toAlertView);
   }
 
-  /** The alerts a case raised, each with the code of the jurisdiction it went to. */
+  /** Lists the alerts a case raised, each with the code of the jurisdiction it went to. */
   async listAlertsOfCase(caseId: string): Promise<(AlertView & { jurisdictionCode: string })[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
@@ -254,7 +254,7 @@ export class CaseRepository {
     >;
   }
 
-  /** The public view of a case by tracking code: status, district and what was done, no personal data. */
+  /** Finds the public view of a case by tracking code: status, district and what was done, no personal data. */
   async findPublicStatus(trackingCode: string) {
     const caseRow = await this.db('cases as c')
       .leftJoin('jurisdictions as d', 'd.id', 'c.district_id')

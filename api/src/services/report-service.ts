@@ -30,9 +30,9 @@ export type OutboxEnqueuer = (caseId: string, outboxIds: string[]) => Promise<vo
 const log = createLogger('ReportService');
 
 /**
- * Takes a missing-child report in: geofences the last-seen point, then stores the case, its photo,
- * the alerts to the district's DPO and the region's RPO and one outbox row per SMS and dashboard
- * update in a single statement, and queues the outbox for delivery.
+ * Takes a missing-child report in. It geofences the last-seen point, in memory when it can. Then one
+ * statement stores the case, its photo, the alerts to the district's DPO and the region's RPO, and an
+ * outbox row per SMS and dashboard update. Last, it queues the outbox for delivery.
  */
 export class ReportService {
   constructor(
@@ -44,7 +44,7 @@ export class ReportService {
     private readonly locator?: LiveDistrictLocatorHolder,
   ) {}
 
-  /** The in-memory answer and its boundary version, or undefined when PostGIS must answer. */
+  /** Locates the report in memory, with the boundary version used; undefined when PostGIS must do it. */
   private locateInMemory(
     input: ReportInput,
   ): { match: GeofenceMatch | undefined; versionId: number } | undefined {

@@ -11,18 +11,18 @@ export interface DeliveredSms {
 
 /**
  * A loopback HTTP server that plays an SMS gateway: it accepts `POST /messages` with an
- * Idempotency-Key, delivers each key once, and can be told to fail or to hang.
+ * Idempotency-Key, delivers each key once, and can be set to fail.
  */
 export class FakeSmsGateway {
   /** Messages delivered, one per idempotency key. */
   readonly delivered: DeliveredSms[] = [];
   /** Every request received, including repeats and failures. */
   requests = 0;
-  /** Answer the next N requests with HTTP 503 without delivering. */
+  /** Number of coming requests to reject with HTTP 503, without delivering. */
   failNext = 0;
-  /** Answer the next N requests with HTTP 400, a rejection that must not be retried. */
+  /** Number of coming requests to reject with HTTP 400, a rejection that must not be retried. */
   rejectNext = 0;
-  /** Called after a message is delivered and before the answer is sent. */
+  /** Hook run after a message is delivered and before the response is sent. */
   onDelivered: ((message: DeliveredSms) => Promise<void> | void) | undefined;
 
   private readonly byKey = new Map<string, DeliveredSms>();
