@@ -15,7 +15,8 @@ import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
 import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
 import { startFacesWorker } from './jobs/faces-worker.js';
-import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/outbox-queue.js';
+import { OutboxJobBatcher } from './jobs/outbox-job-batcher.js';
+import { createOutboxQueue, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
@@ -54,6 +55,8 @@ export interface Platform {
   db: Knex;
   redis: Redis;
   queue: Queue<OutboxJobData>;
+  /** Batches the outbox jobs of the API; drained before the queue closes. */
+  outboxJobs: OutboxJobBatcher;
   repositories: {
     cases: CaseRepository;
     jurisdictions: JurisdictionRepository;
@@ -120,8 +123,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
-  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) =>
-    enqueueOutbox(queue, [{ caseId, outboxIds }], queueOptions);
+  const outboxJobs = new OutboxJobBatcher(queue, queueOptions);
+  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) => outboxJobs.add(caseId, outboxIds);
   const faces = createFaces(config, redis, repositories.faces, options);
   const enqueuePhotos = (photos: PhotoRef[]) =>
     enqueueFaceJobs(faces.queue, photos, {
@@ -186,6 +189,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     db,
     redis,
     queue,
+    outboxJobs,
     repositories,
     services,
     faces,
@@ -315,6 +319,7 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
 }
 
 export async function closePlatform(platform: Platform): Promise<void> {
+  await platform.outboxJobs.drain();
   await platform.queue.close();
   await platform.faces.queue.close();
   if (platform.faces.ownsDetector) await platform.faces.detector.close();

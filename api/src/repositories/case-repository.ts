@@ -211,7 +211,9 @@ export class CaseRepository {
   }
 
   /** Lists the alerts a case raised, each with the code of the jurisdiction it went to. */
-  async listAlertsOfCase(caseId: string): Promise<(AlertView & { jurisdictionCode: string })[]> {
+  /** The alerts of several cases, each with the code of the jurisdiction it was sent to. */
+  async listAlertsOfCases(caseIds: string[]): Promise<(AlertView & { jurisdictionCode: string })[]> {
+    if (caseIds.length === 0) return [];
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
               target.code AS target_code, ${CASE_VIEW_COLUMNS}
@@ -220,8 +222,8 @@ export class CaseRepository {
        JOIN cases c ON c.id = a.case_id
        LEFT JOIN jurisdictions d ON d.id = c.district_id
        LEFT JOIN jurisdictions r ON r.id = c.region_id
-       WHERE a.case_id = ?`,
-      [caseId],
+       WHERE a.case_id = ANY(?::uuid[])`,
+      [caseIds],
     );
     return result.rows.map((row) => ({ ...toAlertView(row), jurisdictionCode: row.target_code }));
   }

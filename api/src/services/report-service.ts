@@ -97,7 +97,9 @@ export class ReportService {
       { caseId: stored.id, district: match?.district.code ?? null, outbox: stored.outboxIds.length },
       match ? 'report stored and routed' : 'report stored outside every district; queued as unassigned',
     );
-    await this.enqueueOutbox(stored.id, stored.outboxIds).catch((error: Error) => {
+    // The report is stored, so the answer need not wait for Redis: the outbox rows are delivered
+    // by this job or, if it never arrives, by the sweeper after its grace period.
+    void this.enqueueOutbox(stored.id, stored.outboxIds).catch((error: Error) => {
       log.warn(
         { caseId: stored.id, err: error.message },
         'could not queue outbox; the sweeper will deliver it',
