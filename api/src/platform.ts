@@ -156,7 +156,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       db,
       repositories,
       faces.detector,
-      async () => (await faces.galleries.ready()).cases,
+      () => faces.galleries.ready(),
       { match: FACE_MATCH_THRESHOLD, alert: config.FACE_ALERT_THRESHOLD },
       {
         facesChanged: () => publishFacesChanged(redis, config.REDIS_PREFIX, false),
