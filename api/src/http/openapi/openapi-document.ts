@@ -54,7 +54,10 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api/reports',
     who: 'anyone',
-    summary: 'Report a missing child (JSON, or multipart with one photo).',
+    summary:
+      'Report a missing child (JSON, or multipart with one photo). An optional Idempotency-Key header ' +
+      '(16-128 characters, the same on every retry) makes a retry return the first case ' +
+      '(header Idempotent-Replayed: true); 422 IDEMPOTENCY_KEY_REUSED for the same key with another report.',
     multipart: true,
     responses: { '201': 'Stored; the tracking code.' },
   },
