@@ -147,6 +147,7 @@ export async function importBoundaryFile(
         basedOnVersionId: live?.id ?? null,
         mapping: { ...mapping.final, proposed: mapping.proposed },
         scope: build.scope,
+        provinces: build.provinces,
         counts: {
           read: counts.read,
           stored: build.stored,
@@ -392,6 +393,7 @@ function describe(key: keyof AttributeMapping): string {
 }
 
 interface DraftBuild {
+  provinces: BoundaryImportReport['provinces'];
   stored: number;
   pieces: number;
   removed: { code: string; name: string }[];
@@ -453,9 +455,21 @@ async function buildDraft(
   const childrenWithoutParent =
     CHILD_LEVEL[level] && removed.length > 0 ? await staging.relinkChildren(versionId, level) : [];
 
+  const provinceIds = rows.map((row) => ancestorAt(above, row.parentId, 'province'));
+  const provinces =
+    level === 'province'
+      ? { codes: [...new Set(codes.map((item) => item.code))].sort(), withoutProvince: 0 }
+      : {
+          codes: distinct(provinceIds)
+            .map((id) => above.get(id)?.code ?? String(id))
+            .sort(),
+          withoutProvince: provinceIds.filter((id) => id === undefined).length,
+        };
+
   const addedCodes = new Set(codes.map((item) => item.code));
   const removedCodes = new Set(removed.map((item) => item.code));
   return {
+    provinces,
     stored,
     pieces,
     removed,

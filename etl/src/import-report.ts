@@ -30,6 +30,11 @@ export interface BoundaryImportReport {
    * `all` for a province import, `same-code` when only jurisdictions with the imported codes were.
    */
   scope: { level: ImportLevel | 'all' | 'same-code'; codes: string[] };
+  /**
+   * Provinces that contain the file's features (for a province import, the provinces it brings), and
+   * how many features lie in none. The API checks them against a GIS officer's province.
+   */
+  provinces: { codes: string[]; withoutProvince: number };
   counts: {
     read: number;
     stored: number;
