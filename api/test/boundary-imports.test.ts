@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../../etl/test/support/database.js';
 import { writeTestShapefile } from '../../etl/test/support/shapefile-writer.js';
+import { redrawLahoreKasurBorder } from './support/boundary-files.js';
 import { lahoreReport } from './support/duty-officers.js';
 import { FakeSmsGateway } from './support/fake-sms-gateway.js';
 import { signIn, startTestPlatform, type TestPlatform, waitFor } from './support/platform.js';
@@ -146,6 +147,11 @@ describe('POST /api/boundary-imports', () => {
     expect(created.body.report.counts.stored).toBe(1);
     expect(created.body.report.source.file).toBe('lahore.geojson');
     expect(created.body.report.mapping.code).toBe('code');
+    expect(created.body.report.mapping.nameUr).toBe('name_ur');
+    expect(created.body.report.attributes).toEqual(['code', 'name', 'name_ur']);
+    // The file declares no CRS; the note names the request field, not the CLI option.
+    expect(created.body.report.warnings.join(' ')).toContain('import it again with srid');
+    expect(created.body.report.warnings.join(' ')).not.toContain('--srid');
     expect(await versionCount()).toBe(before + 1);
     const version = await db('boundary_versions').where({ id: created.body.versionId }).first();
     expect(version.status).toBe('draft');
@@ -310,6 +316,7 @@ describe('GET /api/boundary-imports/:id and its preview', () => {
     expect(own.status).toBe(200);
     expect(own.body.version.status).toBe('draft');
     expect(own.body.report.versionId).toBe(versionId);
+    expect(own.body.report.warnings.join(' ')).not.toContain('--srid');
 
     expect((await call('GET', `/api/boundary-imports/${versionId}`, cookies.admin)).status).toBe(200);
   });
@@ -357,28 +364,10 @@ describe('publishing and rolling back', () => {
   let draftFile: string;
 
   beforeAll(async () => {
-    const result = await db.raw(
-      `WITH live AS (
-         SELECT j.code, j.geom FROM jurisdictions j
-         JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
-         WHERE j.level = 'district' AND j.code IN ('PK-PB-LAHORE', 'PK-PB-KASUR')
-       ),
-       moved AS (
-         SELECT ST_Intersection(k.geom, ST_Buffer(l.geom, 0.03)) AS geom
-         FROM live k, live l WHERE k.code = 'PK-PB-KASUR' AND l.code = 'PK-PB-LAHORE'
-       )
-       SELECT ST_AsGeoJSON(ST_Union(l.geom, m.geom))::json AS lahore,
-              ST_AsGeoJSON(ST_Difference(k.geom, m.geom))::json AS kasur,
-              ST_X(ST_PointOnSurface(m.geom)) AS lon, ST_Y(ST_PointOnSurface(m.geom)) AS lat
-       FROM live l, live k, moved m
-       WHERE l.code = 'PK-PB-LAHORE' AND k.code = 'PK-PB-KASUR'`,
-    );
-    const row = result.rows[0];
-    strip = { lon: row.lon, lat: row.lat };
-    draftFile = writeCollection('lahore-kasur.geojson', [
-      { properties: { code: 'PK-PB-LAHORE', name: 'Lahore' }, geometry: row.lahore },
-      { properties: { code: 'PK-PB-KASUR', name: 'Kasur' }, geometry: row.kasur },
-    ]);
+    const redraw = await redrawLahoreKasurBorder(db);
+    strip = redraw.movedPoint;
+    draftFile = join(directory, 'lahore-kasur.geojson');
+    writeFileSync(draftFile, JSON.stringify(redraw.collection));
   });
 
   async function report(

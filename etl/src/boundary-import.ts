@@ -146,6 +146,7 @@ export async function importBoundaryFile(
         },
         basedOnVersionId: live?.id ?? null,
         mapping: { ...mapping.final, proposed: mapping.proposed },
+        attributes: statistics.fields,
         scope: build.scope,
         provinces: build.provinces,
         counts: {

@@ -32,7 +32,8 @@ const CLI_OPTION_FIELDS: [RegExp, string][] = [
   [/--allow-removals/g, 'allowRemovals'],
 ];
 
-function apiWording(message: string, uploadDirectory: string | undefined): string {
+/** Rewrites an importer message for API clients: request field names for CLI options, no upload path. */
+export function apiWording(message: string, uploadDirectory?: string): string {
   const text = uploadDirectory ? message.split(`${uploadDirectory}/`).join('') : message;
   return CLI_OPTION_FIELDS.reduce((result, [option, field]) => result.replace(option, field), text);
 }

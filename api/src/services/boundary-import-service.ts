@@ -22,7 +22,7 @@ import type {
   BoundaryVersionSummary,
   JurisdictionChange,
 } from '../repositories/boundary-review-repository.js';
-import { toBoundaryApiError } from './boundary-import-errors.js';
+import { apiWording, toBoundaryApiError } from './boundary-import-errors.js';
 import type { CaseRerouting, ReroutedCase } from './case-rerouting.js';
 import type { OutboxEnqueuer } from './report-service.js';
 
@@ -110,6 +110,7 @@ export class BoundaryImportService {
       throw outsideProvinceError(officer, foreign, 'The file');
     }
 
+    report.warnings = report.warnings.map((warning) => apiWording(warning, upload.directory));
     await this.repositories.audit.append({
       officer,
       action: 'boundary.import',
@@ -129,7 +130,9 @@ export class BoundaryImportService {
     versionId: number,
   ): Promise<{ version: BoundaryVersionSummary; report: BoundaryImportReport | null }> {
     const version = await this.accessibleVersion(officer, versionId);
-    return { version, report: await this.repositories.review.findImportReport(versionId) };
+    const report = await this.repositories.review.findImportReport(versionId);
+    if (report) report.warnings = report.warnings.map((warning) => apiWording(warning));
+    return { version, report };
   }
 
   /**
