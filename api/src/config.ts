@@ -75,6 +75,15 @@ const configSchema = z.object({
   FACES_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** BullMQ lock of a face job; detection of one photo takes up to a few seconds. */
   FACES_LOCK_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * Largest boundary file a GIS officer may upload, in bytes, per file. The default, 200 MiB, is a
+   * guess that leaves room for a province's police stations as an unsimplified shapefile.
+   */
+  MAX_BOUNDARY_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

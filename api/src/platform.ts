@@ -21,9 +21,11 @@ import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
+import { BoundaryReviewRepository } from './repositories/boundary-review-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
+import { CaseReroutingRepository } from './repositories/case-rerouting-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
@@ -32,7 +34,9 @@ import { JurisdictionRepository } from './repositories/jurisdiction-repository.j
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountService } from './services/account-service.js';
+import { BoundaryImportService } from './services/boundary-import-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
+import { CaseRerouting } from './services/case-rerouting.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
@@ -70,6 +74,7 @@ export interface Platform {
     accounts: AccountRepository;
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
+    boundaryReview: BoundaryReviewRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -82,6 +87,7 @@ export interface Platform {
     caseRegister: CaseRegisterService;
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
+    boundaryImports: BoundaryImportService;
   };
   faces: {
     detector: FaceDetector;
@@ -120,6 +126,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     accounts: new AccountRepository(db),
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
+    boundaryReview: new BoundaryReviewRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -180,6 +187,13 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
         audit: repositories.audit,
       },
       enqueueCaseOutbox,
+    ),
+    boundaryImports: new BoundaryImportService(
+      db,
+      { review: repositories.boundaryReview, audit: repositories.audit },
+      new CaseRerouting(new CaseReroutingRepository()),
+      enqueueCaseOutbox,
+      districtLocator,
     ),
   };
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);

@@ -8,6 +8,7 @@ import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { boundaryImportRoutes } from './routes/boundary-import-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
@@ -124,6 +125,12 @@ export function createApp(platform: Platform): express.Express {
       },
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
     ),
+  );
+  app.use(
+    '/api',
+    boundaryImportRoutes(sessions, services.boundaryImports, {
+      maxUploadBytes: config.MAX_BOUNDARY_UPLOAD_BYTES,
+    }),
   );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));
