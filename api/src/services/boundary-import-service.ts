@@ -8,7 +8,6 @@ import {
   publishInTransaction,
   rollbackInTransaction,
 } from '../../../etl/src/boundary-publishing.js';
-import { BoundaryRepository } from '../../../etl/src/boundary-repository.js';
 import type { ImportLevel } from '../../../etl/src/import-levels.js';
 import type { BoundaryImportReport } from '../../../etl/src/import-report.js';
 import type { Officer } from '../auth/roles.js';
@@ -23,7 +22,8 @@ import type {
   JurisdictionChange,
 } from '../repositories/boundary-review-repository.js';
 import { apiWording, toBoundaryApiError } from './boundary-import-errors.js';
-import type { CaseRerouting, ReroutedCase } from './case-rerouting.js';
+import { switchLiveVersion } from './boundary-switch.js';
+import type { ReroutedCase } from './case-rerouting.js';
 import type { OutboxEnqueuer } from './report-service.js';
 
 const log = createLogger('BoundaryImport');
@@ -60,7 +60,6 @@ export class BoundaryImportService {
   constructor(
     private readonly db: Knex,
     private readonly repositories: { review: BoundaryReviewRepository; audit: AuditRepository },
-    private readonly rerouting: CaseRerouting,
     private readonly enqueueOutbox: OutboxEnqueuer,
     private readonly locator: LiveDistrictLocatorHolder,
   ) {}
@@ -256,24 +255,11 @@ export class BoundaryImportService {
   ): Promise<BoundarySwitch> {
     let result: { published: PublishResult; rerouted: ReroutedCase[] };
     try {
-      result = await this.db.transaction(async (trx) => {
-        const published = await change(trx);
-        const rerouted =
-          published.retiredVersionId === null
-            ? []
-            : await this.rerouting.rerouteInTransaction(trx, {
-                fromVersionId: published.retiredVersionId,
-                toVersionId: published.versionId,
-                action,
-                by: officer.username,
-              });
-        return { published, rerouted };
-      });
+      result = await switchLiveVersion(this.db, change, { action, by: officer.username });
     } catch (error) {
       throw toBoundaryApiError(error);
     }
     const { published, rerouted } = result;
-    await new BoundaryRepository(this.db).analyze();
     log.info(
       {
         action,
