@@ -175,6 +175,37 @@ describe('POST /api/boundary-imports', () => {
     expect(await versionCount()).toBe(before);
   });
 
+  it('rejects a district reaching into another province', async () => {
+    const result = await db.raw(
+      `WITH live AS (
+         SELECT j.code, j.name_ur, j.geom FROM jurisdictions j
+         JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
+         WHERE j.level = 'district' AND j.code IN ('PK-PB-RAHIM-YAR-KHAN', 'PK-SD-GHOTKI')
+       )
+       SELECT r.name_ur, ST_AsGeoJSON(ST_Union(r.geom, ST_Intersection(g.geom, ST_Buffer(r.geom, 0.05))))::json AS geometry
+       FROM live r, live g WHERE r.code = 'PK-PB-RAHIM-YAR-KHAN' AND g.code = 'PK-SD-GHOTKI'`,
+    );
+    const file = writeCollection('rahim-yar-khan.geojson', [
+      {
+        properties: { code: 'PK-PB-RAHIM-YAR-KHAN', name: 'Rahim Yar Khan', name_ur: result.rows[0].name_ur },
+        geometry: result.rows[0].geometry,
+      },
+    ]);
+    const before = await versionCount();
+
+    const rejected = await upload(cookies.gisPunjab, [file], { replace: 'same-code' });
+    expect(rejected.status).toBe(403);
+    expect(rejected.body.error.code).toBe('BOUNDARY_OUTSIDE_PROVINCE');
+    expect(rejected.body.error.message).toMatch(
+      /district PK-PB-RAHIM-YAR-KHAN \([\d.]+ km² of it in PK-SD\)/,
+    );
+    expect(await versionCount()).toBe(before);
+
+    const admin = await upload(cookies.admin, [file], { replace: 'same-code' });
+    expect(admin.status).toBe(201);
+    expect(admin.body.report.overlaps.items.map((item: any) => item.b.code)).toContain('PK-SD-GHOTKI');
+  });
+
   it('asks for the EPSG code of projected coordinates', async () => {
     const projected = await db.raw(
       `SELECT ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_SetSRID(ST_MakePoint(74.3917, 31.49352), 4326), 0.005), 32643))::json AS geometry`,

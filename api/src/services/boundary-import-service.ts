@@ -43,6 +43,14 @@ export interface BoundarySwitch extends PublishResult {
   rerouted: Omit<ReroutedCase, 'outboxIds'>[];
 }
 
+/**
+ * How far a GIS officer's jurisdiction may reach into another province before the change counts as
+ * outside their province: both more than 0.1 km² and more than 1% of its area. Borders drawn from
+ * different sources overlap in thin slivers, which stay below these. The values are a judgement,
+ * not a standard.
+ */
+const SPILL_LIMITS = { minKm2: 0.1, minShare: 0.01 };
+
 // Extensions of the loose parts of a shapefile that may come with its .shp.
 const SHAPEFILE_PARTS = ['.shp', '.shx', '.dbf', '.prj', '.cpg', '.qix', '.sbn', '.sbx', '.xml'];
 
@@ -99,7 +107,11 @@ export class BoundaryImportService {
     }
 
     const changes = await this.repositories.review.listChanges(report.versionId, report.basedOnVersionId);
-    const foreign = [...foreignFeatures(officer, report), ...foreignChanges(officer, changes)];
+    const foreign = [
+      ...foreignFeatures(officer, report),
+      ...foreignChanges(officer, changes),
+      ...(await this.spillOver(officer, report.versionId, changes)),
+    ];
     if (foreign.length > 0) {
       await discardDraft(this.db, report.versionId);
       log.info(
@@ -327,8 +339,41 @@ export class BoundaryImportService {
     const foreign = [
       ...(report ? foreignFeatures(officer, report) : []),
       ...foreignChanges(officer, changes),
+      ...(await this.spillOver(officer, versionId, changes)),
     ];
     if (foreign.length > 0) throw outsideProvinceError(officer, foreign, what);
+  }
+
+  /**
+   * Lists, as changes, the jurisdictions a GIS officer adds or changes in their own province whose
+   * polygons reach into another live province by more than SPILL_LIMITS. By code they are the
+   * officer's, but once published they would take reports from the other province.
+   */
+  private async spillOver(
+    officer: Officer,
+    versionId: number,
+    changes: JurisdictionChange[],
+  ): Promise<JurisdictionChange[]> {
+    if (officer.role === 'administrator' || !officer.jurisdictionCode) return [];
+    const live = await this.repositories.review.findLiveVersion();
+    if (!live || live.id === versionId) return [];
+    const codes = changes
+      .filter((item) => item.change !== 'removed' && item.provinceCode === officer.jurisdictionCode)
+      .map((item) => item.code);
+    const spilled = await this.repositories.review.listSpillOver(
+      versionId,
+      codes,
+      live.id,
+      officer.jurisdictionCode,
+      SPILL_LIMITS,
+    );
+    return spilled.map((item) => ({
+      level: item.level,
+      code: item.code,
+      change: 'extends',
+      provinceCode: item.intoProvince,
+      areaKm2: item.areaKm2,
+    }));
   }
 
   private async previewProvinces(
@@ -423,6 +468,9 @@ function outsideProvinceError(officer: Officer, foreign: JurisdictionChange[], w
 function describeChange(item: JurisdictionChange): string {
   const where = item.provinceCode ? `in ${item.provinceCode}` : 'in no province';
   if (item.change === 'imported') return `${item.code} ${where}`;
+  if (item.change === 'extends') {
+    return `${item.level} ${item.code} (${(item.areaKm2 ?? 0).toFixed(1)} km² of it in ${item.provinceCode})`;
+  }
   return `${item.level} ${item.code} (${item.change}, ${where})`;
 }
 
