@@ -95,7 +95,7 @@ async function upload(
 }
 
 async function call(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   cookie: string | undefined,
   body?: object,
@@ -107,7 +107,8 @@ async function call(
     headers,
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
 }
 
 async function versionCount(): Promise<number> {
@@ -386,6 +387,28 @@ describe('GET /api/boundary-imports/:id and its preview', () => {
 
     const sindh = await call('GET', `/api/boundary-imports/${versionId}/preview`, cookies.gisSindh);
     expect(sindh.status).toBe(403);
+  });
+});
+
+describe('DELETE /api/boundary-imports/:id', () => {
+  it('discards a draft of the province', async () => {
+    const created = await upload(cookies.gisPunjab, [await lahoreFile()], { replace: 'same-code' });
+    const path = `/api/boundary-imports/${created.body.versionId}`;
+
+    expect((await call('DELETE', path, cookies.gisSindh)).status).toBe(403);
+    expect((await call('DELETE', path, cookies.dpo)).status).toBe(403);
+    expect((await call('DELETE', path, undefined)).status).toBe(401);
+
+    expect((await call('DELETE', path, cookies.gisPunjab)).status).toBe(204);
+    expect(await db('boundary_versions').where({ id: created.body.versionId }).first()).toBeUndefined();
+    expect((await call('GET', path, cookies.gisPunjab)).status).toBe(404);
+  });
+
+  it('refuses to discard the live version', async () => {
+    const live = await db('boundary_versions').where({ status: 'live' }).first('id');
+    const response = await call('DELETE', `/api/boundary-imports/${live.id}`, cookies.admin);
+    expect(response.status).toBe(409);
+    expect(response.body.error.code).toBe('BOUNDARY_VERSION_NOT_DRAFT');
   });
 });
 

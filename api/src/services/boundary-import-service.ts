@@ -172,6 +172,30 @@ export class BoundaryImportService {
     );
   }
 
+  /** Deletes a draft that will not be published. */
+  async discard(officer: Officer, versionId: number, address: string | null): Promise<void> {
+    const version = await this.accessibleVersion(officer, versionId);
+    if (version.status !== 'draft') {
+      throw new ApiError(
+        409,
+        'BOUNDARY_VERSION_NOT_DRAFT',
+        `Boundary version ${versionId} is ${version.status}, not a draft; only drafts can be discarded.`,
+      );
+    }
+    try {
+      await discardDraft(this.db, versionId);
+    } catch (error) {
+      throw toBoundaryApiError(error);
+    }
+    await this.repositories.audit.append({
+      officer,
+      action: 'boundary.discard',
+      address,
+      details: { versionId },
+    });
+    log.info({ versionId, accountId: officer.id }, 'boundary draft discarded');
+  }
+
   /** Makes a draft live and re-routes the open cases it moves. */
   async publish(
     officer: Officer,
