@@ -46,6 +46,12 @@ const SAMPLE_ACCOUNTS: {
   },
   { username: 'supervisor', displayName: 'National supervisor (sample)', role: 'national_supervisor' },
   { username: 'admin', displayName: 'Administrator (sample)', role: 'administrator' },
+  {
+    username: 'gis.punjab',
+    displayName: 'GIS officer Punjab (sample)',
+    role: 'gis_officer',
+    jurisdictionCode: 'PK-PB',
+  },
 ];
 
 /**

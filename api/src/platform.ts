@@ -25,7 +25,6 @@ import { BoundaryReviewRepository } from './repositories/boundary-review-reposit
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
-import { CaseReroutingRepository } from './repositories/case-rerouting-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
@@ -36,7 +35,6 @@ import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountService } from './services/account-service.js';
 import { BoundaryImportService } from './services/boundary-import-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
-import { CaseRerouting } from './services/case-rerouting.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
@@ -191,7 +189,6 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     boundaryImports: new BoundaryImportService(
       db,
       { review: repositories.boundaryReview, audit: repositories.audit },
-      new CaseRerouting(new CaseReroutingRepository()),
       enqueueCaseOutbox,
       districtLocator,
     ),

@@ -95,7 +95,7 @@ async function upload(
 }
 
 async function call(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   cookie: string | undefined,
   body?: object,
@@ -107,7 +107,8 @@ async function call(
     headers,
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
 }
 
 async function versionCount(): Promise<number> {
@@ -173,6 +174,37 @@ describe('POST /api/boundary-imports', () => {
     expect(rejected.body.error.message).toContain('district features in PK-PB');
     expect(rejected.body.error.message).toContain('outside PK-SD');
     expect(await versionCount()).toBe(before);
+  });
+
+  it('rejects a district reaching into another province', async () => {
+    const result = await db.raw(
+      `WITH live AS (
+         SELECT j.code, j.name_ur, j.geom FROM jurisdictions j
+         JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
+         WHERE j.level = 'district' AND j.code IN ('PK-PB-RAHIM-YAR-KHAN', 'PK-SD-GHOTKI')
+       )
+       SELECT r.name_ur, ST_AsGeoJSON(ST_Union(r.geom, ST_Intersection(g.geom, ST_Buffer(r.geom, 0.05))))::json AS geometry
+       FROM live r, live g WHERE r.code = 'PK-PB-RAHIM-YAR-KHAN' AND g.code = 'PK-SD-GHOTKI'`,
+    );
+    const file = writeCollection('rahim-yar-khan.geojson', [
+      {
+        properties: { code: 'PK-PB-RAHIM-YAR-KHAN', name: 'Rahim Yar Khan', name_ur: result.rows[0].name_ur },
+        geometry: result.rows[0].geometry,
+      },
+    ]);
+    const before = await versionCount();
+
+    const rejected = await upload(cookies.gisPunjab, [file], { replace: 'same-code' });
+    expect(rejected.status).toBe(403);
+    expect(rejected.body.error.code).toBe('BOUNDARY_OUTSIDE_PROVINCE');
+    expect(rejected.body.error.message).toMatch(
+      /district PK-PB-RAHIM-YAR-KHAN \([\d.]+ km² of it in PK-SD\)/,
+    );
+    expect(await versionCount()).toBe(before);
+
+    const admin = await upload(cookies.admin, [file], { replace: 'same-code' });
+    expect(admin.status).toBe(201);
+    expect(admin.body.report.overlaps.items.map((item: any) => item.b.code)).toContain('PK-SD-GHOTKI');
   });
 
   it('asks for the EPSG code of projected coordinates', async () => {
@@ -355,6 +387,28 @@ describe('GET /api/boundary-imports/:id and its preview', () => {
 
     const sindh = await call('GET', `/api/boundary-imports/${versionId}/preview`, cookies.gisSindh);
     expect(sindh.status).toBe(403);
+  });
+});
+
+describe('DELETE /api/boundary-imports/:id', () => {
+  it('discards a draft of the province', async () => {
+    const created = await upload(cookies.gisPunjab, [await lahoreFile()], { replace: 'same-code' });
+    const path = `/api/boundary-imports/${created.body.versionId}`;
+
+    expect((await call('DELETE', path, cookies.gisSindh)).status).toBe(403);
+    expect((await call('DELETE', path, cookies.dpo)).status).toBe(403);
+    expect((await call('DELETE', path, undefined)).status).toBe(401);
+
+    expect((await call('DELETE', path, cookies.gisPunjab)).status).toBe(204);
+    expect(await db('boundary_versions').where({ id: created.body.versionId }).first()).toBeUndefined();
+    expect((await call('GET', path, cookies.gisPunjab)).status).toBe(404);
+  });
+
+  it('refuses to discard the live version', async () => {
+    const live = await db('boundary_versions').where({ status: 'live' }).first('id');
+    const response = await call('DELETE', `/api/boundary-imports/${live.id}`, cookies.admin);
+    expect(response.status).toBe(409);
+    expect(response.body.error.code).toBe('BOUNDARY_VERSION_NOT_DRAFT');
   });
 });
 

@@ -9,7 +9,7 @@ import {
   type SourceTransform,
   type StagedFeatureInput,
 } from './boundary-import-repository.js';
-import { publishInTransaction } from './boundary-publishing.js';
+import { type PublishResult, publishInTransaction } from './boundary-publishing.js';
 import { BoundaryRepository } from './boundary-repository.js';
 import { BoundaryValidationRepository } from './boundary-validation-repository.js';
 import { assignCodes } from './import-codes.js';
@@ -42,6 +42,8 @@ export interface BoundaryImportOptions {
   publish?: boolean;
   /** Allow `publish` although the draft drops jurisdiction codes that the live version has. */
   allowRemovals?: boolean;
+  /** Runs after `publish` in the same transaction, e.g. to re-route open cases to the new districts. */
+  onPublished?: (trx: Knex.Transaction, result: PublishResult) => Promise<void>;
   /** Overlaps and gaps smaller than this are counted but not listed. Default 0.01 km² (1 ha). */
   minReportedAreaKm2?: number;
   /** Name recorded for the file, e.g. the name of an upload; default the file's base name. */
@@ -176,9 +178,10 @@ export async function importBoundaryFile(
 
       if (options.publish) {
         options.onProgress?.({ phase: 'publishing', done: 0, total: 1, unit: 'steps' });
-        await publishInTransaction(trx, versionId, options.createdBy, {
+        const published = await publishInTransaction(trx, versionId, options.createdBy, {
           allowRemovals: options.allowRemovals,
         });
+        await options.onPublished?.(trx, published);
         report.status = 'live';
       }
       await versions.saveImportReport(trx, versionId, report);

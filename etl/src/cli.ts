@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../api/src/config.js';
 import { createDatabase } from '../../api/src/database.js';
+import { rerouteAfterSwitch, switchLiveVersion } from '../../api/src/services/boundary-switch.js';
 import { type ImportProgress, importBoundaryFile } from './boundary-import.js';
-import { discardDraft, publishBoundaryVersion, rollbackBoundaryVersion } from './boundary-publishing.js';
+import { discardDraft, publishInTransaction, rollbackInTransaction } from './boundary-publishing.js';
 import { ImportError } from './import-error.js';
 import { IMPORT_LEVELS, type ImportLevel } from './import-levels.js';
 import { formatImportReport } from './import-report-text.js';
@@ -18,6 +19,9 @@ const HELP = `Usage:
   npm run import -- --publish-draft N   make draft version N live
   npm run import -- --rollback          make the previously live version live again
   npm run import -- --discard-draft N   delete draft version N
+
+Publishing and rolling back re-route every open case whose district changes and alert its new
+DPO and RPO (the outbox worker sends the SMS).
 
 FILE: GeoJSON, TopoJSON, ESRI shapefile (.shp with its .dbf/.shx/.prj, or a .zip), KML/KMZ,
 GeoPackage (.gpkg) or CSV with a WKT column.
@@ -65,21 +69,29 @@ async function main(): Promise<number> {
   const by = values.by ?? userInfo().username;
   try {
     if (values.rollback) {
-      const result = await rollbackBoundaryVersion(db, { by });
+      const { published: result, rerouted } = await switchLiveVersion(
+        db,
+        (trx) => rollbackInTransaction(trx, by),
+        { action: 'rollback', by },
+      );
       console.log(
         `Boundary version ${result.versionId} is live again; version ${result.retiredVersionId} was retired.`,
       );
+      console.log(reroutedSummary(rerouted.length));
       return 0;
     }
     if (values['publish-draft'] !== undefined) {
-      const result = await publishBoundaryVersion(db, toInteger(values['publish-draft'], '--publish-draft'), {
-        by,
-        allowRemovals: values['allow-removals'],
-      });
+      const versionId = toInteger(values['publish-draft'], '--publish-draft');
+      const { published: result, rerouted } = await switchLiveVersion(
+        db,
+        (trx) => publishInTransaction(trx, versionId, by, { allowRemovals: values['allow-removals'] }),
+        { action: 'publish', by },
+      );
       console.log(
         `Boundary version ${result.versionId} is live` +
           (result.retiredVersionId === null ? '.' : `; version ${result.retiredVersionId} was retired.`),
       );
+      console.log(reroutedSummary(rerouted.length));
       return 0;
     }
     if (values['discard-draft'] !== undefined) {
@@ -91,6 +103,7 @@ async function main(): Promise<number> {
     if (!file) throw new UsageError('Name the boundary file to import.');
 
     const progress = createProgressDisplay();
+    let rerouted: number | undefined;
     const report = await importBoundaryFile(db, file, {
       createdBy: by,
       level: values.level as ImportLevel | undefined,
@@ -106,11 +119,15 @@ async function main(): Promise<number> {
       replace: values.replace as 'scope' | 'same-code' | undefined,
       publish: values.publish,
       allowRemovals: values['allow-removals'],
+      onPublished: async (trx, published) => {
+        rerouted = (await rerouteAfterSwitch(trx, published, { action: 'publish', by })).length;
+      },
       minReportedAreaKm2: values['min-area'] === undefined ? undefined : Number(values['min-area']),
       onProgress: progress.update,
     }).finally(progress.stop);
 
     console.log(values.json ? JSON.stringify(report, null, 2) : formatImportReport(report));
+    if (rerouted !== undefined) console.error(reroutedSummary(rerouted));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -170,6 +187,13 @@ function parseArguments(args: string[]) {
     );
   }
   return { values, file: positionals[0] };
+}
+
+function reroutedSummary(count: number): string {
+  return (
+    `${count} open ${count === 1 ? 'case was' : 'cases were'} re-routed to the district the new boundaries put them in; ` +
+    'the outbox worker sends the alerts to their new DPO and RPO.'
+  );
 }
 
 function toInteger(value: string, option: string): number {

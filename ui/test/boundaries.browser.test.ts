@@ -141,6 +141,36 @@ describe.skipIf(!existsSync(CHROMIUM))('boundary import page in Chromium', () =>
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-boundaries-en.png'), fullPage: true });
   });
 
+  it('checks the file again with a changed mapping', async () => {
+    const firstDraft = Number(await page.locator('section.draft').getAttribute('data-version-id'));
+    await page.locator('#mapping-nameUr').selectOption('');
+    await page.getByRole('button', { name: 'Check again with this mapping' }).click();
+
+    await expect
+      .poll(async () => Number(await page.locator('section.draft').getAttribute('data-version-id')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(firstDraft);
+    expect(await page.locator('#mapping-nameUr').inputValue()).toBe('');
+    const secondDraft = Number(await page.locator('section.draft').getAttribute('data-version-id'));
+    const urduNames = await db('jurisdictions')
+      .where({ version_id: secondDraft, level: 'district' })
+      .whereIn('code', ['PK-PB-LAHORE', 'PK-PB-KASUR'])
+      .pluck('name_ur');
+    expect(urduNames).toEqual([null, null]);
+    await expect
+      .poll(async () => (await db('boundary_versions').where({ id: firstDraft }).first()) ?? null)
+      .toBeNull();
+    // Put the Urdu names back for the draft that the next tests publish.
+    await page.locator('#mapping-nameUr').selectOption('name_ur');
+    await page.getByRole('button', { name: 'Check again with this mapping' }).click();
+    await expect
+      .poll(async () => Number(await page.locator('section.draft').getAttribute('data-version-id')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(secondDraft);
+  });
+
   it('shows the page in Urdu', async () => {
     await page.getByRole('button', { name: 'اردو' }).click();
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');

@@ -5,8 +5,12 @@ import type { BoundaryImportReport } from '../../../etl/src/import-report.js';
 export interface JurisdictionChange {
   level: string;
   code: string;
-  /** `imported` marks a feature of an uploaded file, whether or not it changes anything. */
-  change: 'added' | 'changed' | 'removed' | 'imported';
+  /**
+   * `imported` marks a feature of an uploaded file, whether or not it changes anything, and
+   * `extends` a jurisdiction that reaches into another province (`provinceCode`) by `areaKm2`.
+   */
+  change: 'added' | 'changed' | 'removed' | 'imported' | 'extends';
+  areaKm2?: number;
   /** The province the jurisdiction lies in (its own code for a province); null when it has no parent chain. */
   provinceCode: string | null;
 }
@@ -119,6 +123,45 @@ export class BoundaryReviewRepository {
        WHERE NOT EXISTS (SELECT 1 FROM draft d WHERE d.level = b.level AND d.code = b.code)
        ORDER BY 1, 2`,
       { versionId, baseVersionId },
+    );
+    return result.rows;
+  }
+
+  /**
+   * Lists the jurisdictions of `versionId` with the given codes whose area inside provinces other
+   * than `provinceCode` in `liveVersionId` exceeds both `minKm2` and `minShare` of their own area.
+   * Areas are geodesic, in km², computed on the provinces' lookup pieces.
+   */
+  async listSpillOver(
+    versionId: number,
+    codes: string[],
+    liveVersionId: number,
+    provinceCode: string,
+    limits: { minKm2: number; minShare: number },
+  ): Promise<{ level: string; code: string; intoProvince: string; areaKm2: number }[]> {
+    if (codes.length === 0) return [];
+    const result = await this.db.raw<{
+      rows: { level: string; code: string; intoProvince: string; areaKm2: number }[];
+    }>(
+      `WITH changed AS (
+         SELECT j.id, j.level, j.code, j.geom, ST_Area(j.geom::geography) / 1e6 AS area_km2
+         FROM jurisdictions j
+         WHERE j.version_id = :versionId AND j.code = ANY(:codes)
+       ),
+       spill AS (
+         SELECT c.level, c.code, c.area_km2, other.code AS into_province,
+                sum(ST_Area(ST_Intersection(c.geom, piece.geom)::geography)) / 1e6 AS spill_km2
+         FROM changed c
+         JOIN jurisdiction_pieces piece
+           ON piece.version_id = :liveVersionId AND piece.level = 'province' AND ST_Intersects(piece.geom, c.geom)
+         JOIN jurisdictions other ON other.id = piece.jurisdiction_id AND other.code <> :provinceCode
+         GROUP BY c.level, c.code, c.area_km2, other.code
+       )
+       SELECT level, code, into_province AS "intoProvince", spill_km2 AS "areaKm2"
+       FROM spill
+       WHERE spill_km2 > :minKm2 AND spill_km2 > :minShare * area_km2
+       ORDER BY spill_km2 DESC`,
+      { versionId, codes, liveVersionId, provinceCode, minKm2: limits.minKm2, minShare: limits.minShare },
     );
     return result.rows;
   }

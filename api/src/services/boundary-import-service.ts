@@ -8,7 +8,6 @@ import {
   publishInTransaction,
   rollbackInTransaction,
 } from '../../../etl/src/boundary-publishing.js';
-import { BoundaryRepository } from '../../../etl/src/boundary-repository.js';
 import type { ImportLevel } from '../../../etl/src/import-levels.js';
 import type { BoundaryImportReport } from '../../../etl/src/import-report.js';
 import type { Officer } from '../auth/roles.js';
@@ -23,7 +22,8 @@ import type {
   JurisdictionChange,
 } from '../repositories/boundary-review-repository.js';
 import { apiWording, toBoundaryApiError } from './boundary-import-errors.js';
-import type { CaseRerouting, ReroutedCase } from './case-rerouting.js';
+import { switchLiveVersion } from './boundary-switch.js';
+import type { ReroutedCase } from './case-rerouting.js';
 import type { OutboxEnqueuer } from './report-service.js';
 
 const log = createLogger('BoundaryImport');
@@ -43,6 +43,14 @@ export interface BoundarySwitch extends PublishResult {
   rerouted: Omit<ReroutedCase, 'outboxIds'>[];
 }
 
+/**
+ * How far a GIS officer's jurisdiction may reach into another province before the change counts as
+ * outside their province: both more than 0.1 km² and more than 1% of its area. Borders drawn from
+ * different sources overlap in thin slivers, which stay below these. The values are a judgement,
+ * not a standard.
+ */
+const SPILL_LIMITS = { minKm2: 0.1, minShare: 0.01 };
+
 // Extensions of the loose parts of a shapefile that may come with its .shp.
 const SHAPEFILE_PARTS = ['.shp', '.shx', '.dbf', '.prj', '.cpg', '.qix', '.sbn', '.sbx', '.xml'];
 
@@ -60,7 +68,6 @@ export class BoundaryImportService {
   constructor(
     private readonly db: Knex,
     private readonly repositories: { review: BoundaryReviewRepository; audit: AuditRepository },
-    private readonly rerouting: CaseRerouting,
     private readonly enqueueOutbox: OutboxEnqueuer,
     private readonly locator: LiveDistrictLocatorHolder,
   ) {}
@@ -100,7 +107,11 @@ export class BoundaryImportService {
     }
 
     const changes = await this.repositories.review.listChanges(report.versionId, report.basedOnVersionId);
-    const foreign = [...foreignFeatures(officer, report), ...foreignChanges(officer, changes)];
+    const foreign = [
+      ...foreignFeatures(officer, report),
+      ...foreignChanges(officer, changes),
+      ...(await this.spillOver(officer, report.versionId, changes)),
+    ];
     if (foreign.length > 0) {
       await discardDraft(this.db, report.versionId);
       log.info(
@@ -159,6 +170,30 @@ export class BoundaryImportService {
       `{"versionId":${version.id},"level":${JSON.stringify(level)},"liveVersionId":${live?.id ?? null},` +
       `"provinces":${JSON.stringify(provinces)},"draft":${draft},"live":${liveText}}`
     );
+  }
+
+  /** Deletes a draft that will not be published. */
+  async discard(officer: Officer, versionId: number, address: string | null): Promise<void> {
+    const version = await this.accessibleVersion(officer, versionId);
+    if (version.status !== 'draft') {
+      throw new ApiError(
+        409,
+        'BOUNDARY_VERSION_NOT_DRAFT',
+        `Boundary version ${versionId} is ${version.status}, not a draft; only drafts can be discarded.`,
+      );
+    }
+    try {
+      await discardDraft(this.db, versionId);
+    } catch (error) {
+      throw toBoundaryApiError(error);
+    }
+    await this.repositories.audit.append({
+      officer,
+      action: 'boundary.discard',
+      address,
+      details: { versionId },
+    });
+    log.info({ versionId, accountId: officer.id }, 'boundary draft discarded');
   }
 
   /** Makes a draft live and re-routes the open cases it moves. */
@@ -256,24 +291,11 @@ export class BoundaryImportService {
   ): Promise<BoundarySwitch> {
     let result: { published: PublishResult; rerouted: ReroutedCase[] };
     try {
-      result = await this.db.transaction(async (trx) => {
-        const published = await change(trx);
-        const rerouted =
-          published.retiredVersionId === null
-            ? []
-            : await this.rerouting.rerouteInTransaction(trx, {
-                fromVersionId: published.retiredVersionId,
-                toVersionId: published.versionId,
-                action,
-                by: officer.username,
-              });
-        return { published, rerouted };
-      });
+      result = await switchLiveVersion(this.db, change, { action, by: officer.username });
     } catch (error) {
       throw toBoundaryApiError(error);
     }
     const { published, rerouted } = result;
-    await new BoundaryRepository(this.db).analyze();
     log.info(
       {
         action,
@@ -341,8 +363,41 @@ export class BoundaryImportService {
     const foreign = [
       ...(report ? foreignFeatures(officer, report) : []),
       ...foreignChanges(officer, changes),
+      ...(await this.spillOver(officer, versionId, changes)),
     ];
     if (foreign.length > 0) throw outsideProvinceError(officer, foreign, what);
+  }
+
+  /**
+   * Lists, as changes, the jurisdictions a GIS officer adds or changes in their own province whose
+   * polygons reach into another live province by more than SPILL_LIMITS. By code they are the
+   * officer's, but once published they would take reports from the other province.
+   */
+  private async spillOver(
+    officer: Officer,
+    versionId: number,
+    changes: JurisdictionChange[],
+  ): Promise<JurisdictionChange[]> {
+    if (officer.role === 'administrator' || !officer.jurisdictionCode) return [];
+    const live = await this.repositories.review.findLiveVersion();
+    if (!live || live.id === versionId) return [];
+    const codes = changes
+      .filter((item) => item.change !== 'removed' && item.provinceCode === officer.jurisdictionCode)
+      .map((item) => item.code);
+    const spilled = await this.repositories.review.listSpillOver(
+      versionId,
+      codes,
+      live.id,
+      officer.jurisdictionCode,
+      SPILL_LIMITS,
+    );
+    return spilled.map((item) => ({
+      level: item.level,
+      code: item.code,
+      change: 'extends',
+      provinceCode: item.intoProvince,
+      areaKm2: item.areaKm2,
+    }));
   }
 
   private async previewProvinces(
@@ -437,6 +492,9 @@ function outsideProvinceError(officer: Officer, foreign: JurisdictionChange[], w
 function describeChange(item: JurisdictionChange): string {
   const where = item.provinceCode ? `in ${item.provinceCode}` : 'in no province';
   if (item.change === 'imported') return `${item.code} ${where}`;
+  if (item.change === 'extends') {
+    return `${item.level} ${item.code} (${(item.areaKm2 ?? 0).toFixed(1)} km² of it in ${item.provinceCode})`;
+  }
   return `${item.level} ${item.code} (${item.change}, ${where})`;
 }
 

@@ -106,6 +106,10 @@ export function fetchBoundaryPreview(versionId: number): Promise<BoundaryPreview
   return request<BoundaryPreview>(`/api/boundary-imports/${versionId}/preview`);
 }
 
+export async function discardBoundaryDraft(versionId: number): Promise<void> {
+  await request<void>(`/api/boundary-imports/${versionId}`, { method: 'DELETE' });
+}
+
 export function publishBoundaryDraft(versionId: number, allowRemovals: boolean): Promise<BoundarySwitch> {
   return request<BoundarySwitch>(`/api/boundary-imports/${versionId}/publish`, {
     method: 'POST',

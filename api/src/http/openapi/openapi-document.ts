@@ -235,6 +235,14 @@ export const OPERATIONS: Operation[] = [
       "GeoJSON of the version's imported level and of the live boundaries of the same level, in the province(s) it changes, simplified for display.",
   },
   {
+    method: 'delete',
+    path: '/api/boundary-imports/{versionId}',
+    who: 'boundary roles',
+    summary:
+      'Discard a draft that will not be published; 409 BOUNDARY_VERSION_NOT_DRAFT for another version.',
+    responses: { '204': 'Deleted.' },
+  },
+  {
     method: 'post',
     path: '/api/boundary-imports/{versionId}/publish',
     who: 'boundary roles',

@@ -74,8 +74,8 @@ export const versionsQuery = z
 const versionId = z.coerce.number().int().positive('must be a boundary version id');
 
 /**
- * Boundary import over HTTP: upload a file as a draft, read its report and map preview, publish it,
- * roll back, and list versions. Every route needs a GIS officer or an administrator.
+ * Boundary import over HTTP: upload a file as a draft, read its report and map preview, publish or
+ * discard it, roll back, and list versions. Every route needs a GIS officer or an administrator.
  */
 export function boundaryImportRoutes(
   sessions: OfficerSessions,
@@ -108,6 +108,12 @@ export function boundaryImportRoutes(
     const id = parseOrThrow(versionId, request.params.versionId, 'INVALID_VERSION_ID');
     const text = await service.preview(signedInOfficer(request), id);
     response.set('cache-control', 'no-store').type('application/json').send(text);
+  });
+
+  router.delete('/boundary-imports/:versionId', boundaryRoles, async (request, response) => {
+    const id = parseOrThrow(versionId, request.params.versionId, 'INVALID_VERSION_ID');
+    await service.discard(signedInOfficer(request), id, request.ip ?? null);
+    response.status(204).end();
   });
 
   router.post('/boundary-imports/:versionId/publish', boundaryRoles, async (request, response) => {
