@@ -13,17 +13,26 @@ import { LiveDistrictLocatorHolder } from './geofence/live-district-locator.js';
 import { createApp } from './http/app.js';
 import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
+import {
+  createDeadlineQueue,
+  type DeadlineJobData,
+  type DeadlinePrompt,
+  enqueueDeadlinePrompts,
+} from './jobs/deadline-queue.js';
+import { startDeadlineWorker } from './jobs/deadline-worker.js';
 import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
 import { startFacesWorker } from './jobs/faces-worker.js';
 import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
+import { AlertRepository } from './repositories/alert-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
+import { DeadlineRepository } from './repositories/deadline-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
@@ -33,6 +42,7 @@ import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountService } from './services/account-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
+import { DeadlineClockService } from './services/deadline-clock-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
@@ -67,6 +77,8 @@ export interface Platform {
     accounts: AccountRepository;
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
+    deadlines: DeadlineRepository;
+    alerts: AlertRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -79,6 +91,7 @@ export interface Platform {
     caseRegister: CaseRegisterService;
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
+    deadlineClock: DeadlineClockService;
   };
   faces: {
     detector: FaceDetector;
@@ -90,6 +103,8 @@ export interface Platform {
   sessions: OfficerSessions;
   hub: SseHub;
   gateway: SmsGateway;
+  /** Delayed prompts for deadline escalations, run by the worker. */
+  deadlineQueue: Queue<DeadlineJobData>;
 }
 
 export interface PlatformOptions {
@@ -97,6 +112,8 @@ export interface PlatformOptions {
   gateway?: SmsGateway;
   /** A face detector to use instead of starting one; tests share one so the model loads once. */
   faceDetector?: FaceDetector;
+  /** The clock of deadline checks; tests pass one they can move forward. */
+  now?: () => Date;
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
@@ -117,6 +134,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     accounts: new AccountRepository(db),
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
+    deadlines: new DeadlineRepository(db),
+    alerts: new AlertRepository(),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -133,10 +152,21 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     await faces.galleries.syncAll();
   };
 
+  const deadlineQueue = createDeadlineQueue(redis, config.REDIS_PREFIX);
+  const now = options.now ?? (() => new Date());
+  const clocks = {
+    settings: {
+      firMinutes: config.FIR_DEADLINE_MINUTES,
+      contactMinutes: config.CONTACT_DEADLINE_MINUTES,
+      igAfterMinutes: config.IG_ESCALATION_AFTER_MINUTES,
+    },
+    prompt: (prompts: DeadlinePrompt[]) => enqueueDeadlinePrompts(deadlineQueue, prompts, now),
+  };
+
   const districtLocator = new LiveDistrictLocatorHolder(db);
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator),
+    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator, clocks),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,
@@ -175,8 +205,19 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
         workflow: repositories.caseWorkflow,
         jurisdictions: repositories.jurisdictions,
         audit: repositories.audit,
+        deadlines: repositories.deadlines,
+        alerts: repositories.alerts,
       },
       enqueueCaseOutbox,
+      clocks,
+    ),
+    deadlineClock: new DeadlineClockService(
+      db,
+      repositories,
+      enqueueCaseOutbox,
+      clocks.prompt,
+      clocks.settings,
+      now,
     ),
   };
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
@@ -193,6 +234,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     hub: new SseHub(),
     gateway,
     districtLocator,
+    deadlineQueue,
   };
 }
 
@@ -307,7 +349,16 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
     },
   );
 
+  const stopDeadlines = await startDeadlineWorker(
+    platform.redis,
+    config.REDIS_PREFIX,
+    platform.deadlineQueue,
+    platform.services.deadlineClock,
+    { sweepIntervalMs: config.DEADLINE_SWEEP_INTERVAL_MS, lockDurationMs: config.OUTBOX_LOCK_MS },
+  );
+
   return async () => {
+    await stopDeadlines();
     await stopFaces();
     await stopOutbox();
     await platform.faces.galleries.release();
@@ -317,6 +368,7 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
 export async function closePlatform(platform: Platform): Promise<void> {
   await platform.queue.close();
   await platform.faces.queue.close();
+  await platform.deadlineQueue.close();
   if (platform.faces.ownsDetector) await platform.faces.detector.close();
   platform.redis.disconnect();
   await platform.db.destroy();

@@ -11,6 +11,8 @@
 -- $29 the boundary version the point was geofenced against in memory, or null when PostGIS did it in
 -- the same moment. Nothing is stored, and no row returned, when that version is no longer live: the
 -- caller then geofences again.
+-- $30 deadline duties and $31 their minutes: the clocks of a case routed to a district ($11 not null),
+-- started at the case's creation time, truncated to milliseconds like a JavaScript Date.
 WITH new_case AS (
   INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description, last_seen_at, last_seen,
                      reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border)
@@ -23,6 +25,13 @@ new_photo AS (
   SELECT new_case.id, $16, $17, $18, $19, $20, $21
   FROM new_case
   WHERE $16::bytea IS NOT NULL
+),
+new_deadlines AS (
+  INSERT INTO case_deadlines (case_id, duty, started_at, due_at)
+  SELECT new_case.id, deadline.duty, date_trunc('milliseconds', new_case.created_at),
+         date_trunc('milliseconds', new_case.created_at) + make_interval(mins => deadline.minutes)
+  FROM new_case, unnest($30::text[], $31::integer[]) AS deadline (duty, minutes)
+  WHERE $11::integer IS NOT NULL
 ),
 new_alerts AS (
   INSERT INTO alerts (case_id, jurisdiction_id, post)

@@ -63,7 +63,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/track/{code}',
     who: 'anyone',
     summary:
-      'Status and timeline of a case by tracking code; no personal data, event codes for the UI to translate.',
+      'Status and timeline of a case by tracking code; no personal data, event codes for the UI to translate. Missed-deadline entries also carry their line in English and Urdu (text.en, text.ur).',
   },
   {
     method: 'post',
