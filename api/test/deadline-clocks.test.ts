@@ -42,7 +42,7 @@ async function report(overrides: Record<string, unknown> = {}) {
   };
 }
 
-const after = (start: Date, ms: number) => new Date(start.getTime() + ms);
+const later = (start: Date, ms: number) => new Date(start.getTime() + ms);
 
 async function breaches(caseId: string) {
   return test.platform.db('deadline_breaches').where({ case_id: caseId }).orderBy('duty');
@@ -115,12 +115,12 @@ describe('deadline clocks', () => {
       const created = await report();
       const clock = test.platform.services.deadlineClock;
 
-      clockNow = after(created.startedAt, 2 * HOUR - 1000);
+      clockNow = later(created.startedAt, 2 * HOUR - 1000);
       await clock.sweep();
       expect(await breaches(created.id)).toEqual([]);
       expect(await escalationAlerts(created.id)).toEqual([]);
 
-      clockNow = after(created.startedAt, 2 * HOUR);
+      clockNow = later(created.startedAt, 2 * HOUR);
       await clock.sweep();
       const [breach, ...others] = await breaches(created.id);
       expect(others).toEqual([]);
@@ -164,11 +164,11 @@ describe('deadline clocks', () => {
     const created = await report();
     const clock = test.platform.services.deadlineClock;
 
-    clockNow = after(created.startedAt, 24 * HOUR - 1);
+    clockNow = later(created.startedAt, 24 * HOUR - 1);
     await clock.sweep();
     expect((await breaches(created.id)).map((row) => row.duty)).toEqual(['fir']);
 
-    clockNow = after(created.startedAt, 24 * HOUR);
+    clockNow = later(created.startedAt, 24 * HOUR);
     await clock.sweep();
     const rows = await breaches(created.id);
     expect(rows.map((row) => row.duty)).toEqual(['contact', 'fir']);
@@ -177,7 +177,7 @@ describe('deadline clocks', () => {
 
   it('escalate once when sweeps and prompts race', async () => {
     const created = await report();
-    clockNow = after(created.startedAt, 3 * HOUR);
+    clockNow = later(created.startedAt, 3 * HOUR);
 
     // A second sweeper with its own connection pool, as in a second worker process.
     const otherDb = createDatabase(process.env.TEST_DATABASE_URL as string, 4);
@@ -220,7 +220,7 @@ describe('deadline clocks', () => {
 
   it('refuse a second escalation in the database itself', async () => {
     const created = await report();
-    clockNow = after(created.startedAt, 2 * HOUR);
+    clockNow = later(created.startedAt, 2 * HOUR);
     await test.platform.services.deadlineClock.sweep();
     const [alert] = await test.platform.db('alerts').where({ case_id: created.id, kind: 'escalation' });
     const [breach] = await breaches(created.id);
@@ -242,18 +242,18 @@ describe('deadline clocks', () => {
     const created = await report();
     const dpo = await signIn(test, 'dpo', 'PK-PB-LAHORE');
     const move = (body: unknown) => call('POST', `/api/cases/${created.id}/transitions`, dpo, body);
-    clockNow = after(created.startedAt, HOUR);
+    clockNow = later(created.startedAt, HOUR);
     expect((await move({ to: 'acknowledged' })).status).toBe(201);
     expect((await move({ to: 'fir_registered', firNumber: '12/26', policeStation: 'Gulberg' })).status).toBe(
       201,
     );
 
-    clockNow = after(created.startedAt, 5 * HOUR);
+    clockNow = later(created.startedAt, 5 * HOUR);
     await test.platform.services.deadlineClock.sweep();
     expect(await breaches(created.id)).toEqual([]);
 
     expect((await move({ to: 'closed', reason: 'child found at a relative' })).status).toBe(201);
-    clockNow = after(created.startedAt, 48 * HOUR);
+    clockNow = later(created.startedAt, 48 * HOUR);
     await test.platform.services.deadlineClock.sweep();
     expect(await breaches(created.id)).toEqual([]);
     expect(await escalationAlerts(created.id)).toEqual([]);
@@ -269,15 +269,15 @@ describe('deadline clocks', () => {
     const created = await report();
     const clock = test.platform.services.deadlineClock;
     const igAfter = clock.settings.igAfterMinutes * 60_000;
-    const firDue = after(created.startedAt, 2 * HOUR);
+    const firDue = later(created.startedAt, 2 * HOUR);
 
     clockNow = firDue;
     await clock.sweep();
-    clockNow = after(firDue, igAfter - 1);
+    clockNow = later(firDue, igAfter - 1);
     await clock.sweep();
     expect((await escalationAlerts(created.id)).map((row) => `${row.duty}/${row.post}`)).toEqual(['fir/RPO']);
 
-    clockNow = after(firDue, igAfter);
+    clockNow = later(firDue, igAfter);
     await clock.sweep();
     await clock.sweep();
     const alerts = await escalationAlerts(created.id);
@@ -303,7 +303,7 @@ describe('deadline clocks', () => {
 
   it('show missed deadlines on the public timeline in English and Urdu', async () => {
     const created = await report();
-    clockNow = after(created.startedAt, 2 * HOUR);
+    clockNow = later(created.startedAt, 2 * HOUR);
     await test.platform.services.deadlineClock.sweep();
 
     const { status, body } = await call('GET', `/api/track/${created.trackingCode}`);
@@ -326,7 +326,7 @@ describe('transfers between districts', () => {
     const kasur = await signIn(test, 'dpo', 'PK-PB-KASUR');
     const stream = await openEventStream(`${test.baseUrl}/api/events?district=PK-PB-KASUR`, kasur);
     try {
-      clockNow = after(created.startedAt, HOUR);
+      clockNow = later(created.startedAt, HOUR);
       expect(
         (await call('POST', `/api/cases/${created.id}/transitions`, lahore, { to: 'acknowledged' })).status,
       ).toBe(201);
@@ -385,7 +385,7 @@ describe('transfers between districts', () => {
       ).toBe(201);
 
       // The FIR clock still runs from the first alert, and its breach counts against Kasur.
-      clockNow = after(created.startedAt, 2 * HOUR);
+      clockNow = later(created.startedAt, 2 * HOUR);
       await test.platform.services.deadlineClock.sweep();
       const [breach] = await breaches(created.id);
       expect(breach).toMatchObject({ duty: 'fir', district_code: 'PK-PB-KASUR' });
@@ -448,7 +448,7 @@ describe('deadline sweeper', () => {
       expect(await own.platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`)).toBeUndefined();
 
       const [clock] = await own.platform.db('case_deadlines').where({ case_id: created.id, duty: 'fir' });
-      clockNow = after(clock.started_at, 2 * HOUR);
+      clockNow = later(clock.started_at, 2 * HOUR);
       stopWorker = await startWorker(own.platform);
 
       const sms = await waitFor(
