@@ -33,6 +33,7 @@ import { CaseRegisterRepository } from './repositories/case-register-repository.
 import { CaseRepository } from './repositories/case-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DeadlineRepository } from './repositories/deadline-repository.js';
+import { DuplicateRepository } from './repositories/duplicate-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
@@ -43,6 +44,7 @@ import { AccountService } from './services/account-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { DeadlineClockService } from './services/deadline-clock-service.js';
+import { DuplicateService } from './services/duplicate-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
@@ -79,6 +81,7 @@ export interface Platform {
     caseWorkflow: CaseWorkflowRepository;
     deadlines: DeadlineRepository;
     alerts: AlertRepository;
+    duplicates: DuplicateRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -92,6 +95,7 @@ export interface Platform {
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
     deadlineClock: DeadlineClockService;
+    duplicates: DuplicateService;
   };
   faces: {
     detector: FaceDetector;
@@ -136,6 +140,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     caseWorkflow: new CaseWorkflowRepository(db),
     deadlines: new DeadlineRepository(db),
     alerts: new AlertRepository(),
+    duplicates: new DuplicateRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -218,6 +223,17 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       clocks.prompt,
       clocks.settings,
       now,
+    ),
+    duplicates: new DuplicateService(
+      db,
+      {
+        duplicates: repositories.duplicates,
+        workflow: repositories.caseWorkflow,
+        caseEvents: repositories.caseEvents,
+        audit: repositories.audit,
+      },
+      async () => (await faces.galleries.ready()).cases,
+      FACE_MATCH_THRESHOLD,
     ),
   };
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);

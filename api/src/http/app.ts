@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
+import { duplicateRoutes } from './routes/duplicate-routes.js';
 import { faceMatchRoutes } from './routes/face-match-routes.js';
 import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
@@ -125,6 +126,7 @@ export function createApp(platform: Platform): express.Express {
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
     ),
   );
+  app.use('/api', duplicateRoutes({ sessions, service: services.duplicates, audit: repositories.audit }));
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));
   });

@@ -4,6 +4,7 @@ import { transitionInput } from '../../cases/case-states.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
+import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
 type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in';
 
@@ -203,6 +204,29 @@ export const OPERATIONS: Operation[] = [
     who: 'national roles',
     summary: 'The audit trail, newest first; page with next.',
     query: auditQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/cases/{caseId}/duplicates',
+    who: 'case roles',
+    summary:
+      'Possible duplicate reports of the same child (same name, age within 1, last seen within 5 km and 7 days, or a face match) and the links in force.',
+  },
+  {
+    method: 'post',
+    path: '/api/cases/{caseId}/duplicates',
+    who: 'case roles',
+    summary:
+      'Link another case as a report of the same child, with a reason. 409 ALREADY_LINKED when linked.',
+    body: linkBody,
+    responses: { '201': 'Linked.' },
+  },
+  {
+    method: 'delete',
+    path: '/api/cases/{caseId}/duplicates/{otherCaseId}',
+    who: 'case roles',
+    summary: 'Remove the link between two cases, with a reason; the link stays on record.',
+    body: unlinkBody,
   },
 ];
 
