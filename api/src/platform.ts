@@ -40,6 +40,7 @@ import { FaceRepository, type PhotoRef } from './repositories/face-repository.js
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
+import { AccountAdminService } from './services/account-admin-service.js';
 import { AccountService } from './services/account-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
@@ -96,6 +97,7 @@ export interface Platform {
     caseWorkflow: CaseWorkflowService;
     deadlineClock: DeadlineClockService;
     duplicates: DuplicateService;
+    accountAdmin: AccountAdminService;
   };
   faces: {
     detector: FaceDetector;
@@ -236,6 +238,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       FACE_MATCH_THRESHOLD,
     ),
   };
+  const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
 
   return {
@@ -244,7 +247,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     redis,
     queue,
     repositories,
-    services,
+    services: { ...services, accountAdmin },
     faces,
     sessions,
     hub: new SseHub(),

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
@@ -125,6 +126,10 @@ export function createApp(platform: Platform): express.Express {
       },
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
     ),
+  );
+  app.use(
+    '/api',
+    accountRoutes({ sessions, service: services.accountAdmin, accounts: repositories.accounts }),
   );
   app.use('/api', duplicateRoutes({ sessions, service: services.duplicates, audit: repositories.audit }));
   app.use('/api', (request, _response, next) => {

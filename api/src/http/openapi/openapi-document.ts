@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { CASE_ROLES, NATIONAL_ROLES } from '../../auth/roles.js';
 import { transitionInput } from '../../cases/case-states.js';
+import { accountBody } from '../routes/account-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
 import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
-type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in';
+type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'administrators';
 
 interface Operation {
   method: 'get' | 'post' | 'delete';
@@ -26,6 +27,7 @@ const WHO_TEXT: Record<Who, string> = {
   'signed in': 'Any signed-in account.',
   'case roles': `Roles ${CASE_ROLES.join(', ')}, within their jurisdiction.`,
   'national roles': `Roles ${NATIONAL_ROLES.join(', ')}.`,
+  administrators: 'Role administrator.',
 };
 
 // Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
@@ -227,6 +229,23 @@ export const OPERATIONS: Operation[] = [
     who: 'case roles',
     summary: 'Remove the link between two cases, with a reason; the link stays on record.',
     body: unlinkBody,
+  },
+  { method: 'get', path: '/api/accounts', who: 'administrators', summary: 'Every officer account.' },
+  {
+    method: 'post',
+    path: '/api/accounts',
+    who: 'administrators',
+    summary:
+      'Create an officer account. DPO, RPO, IG and GIS officer accounts need the code of their district, region or province; desk officers an office. The password needs 12 or more characters, more than 4 different ones, and must not contain the username.',
+    body: accountBody,
+    responses: { '201': 'Created.', '409': 'USERNAME_TAKEN.' },
+  },
+  {
+    method: 'post',
+    path: '/api/accounts/{accountId}/deactivate',
+    who: 'administrators',
+    summary: 'Deactivate an account and end its sessions.',
+    responses: { '204': 'Deactivated.', '409': 'ACCOUNT_ALREADY_DEACTIVATED.' },
   },
 ];
 
