@@ -2,20 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/auth/roles.js';
 import { passwordProblem } from '../src/services/account-admin-service.js';
+import { jsonCall } from './support/json-call.js';
 import { signIn, startTestPlatform, type TestPlatform } from './support/platform.js';
 
 let test: TestPlatform;
 let admin: string;
 
-async function call(method: string, path: string, cookie?: string, body?: unknown) {
-  const response = await fetch(`${test.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const call = (method: string, path: string, cookie?: string, body?: unknown) =>
+  jsonCall(test, method, path, cookie, body);
 
 function newAccount(overrides: Record<string, unknown> = {}) {
   return {

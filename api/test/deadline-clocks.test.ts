@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeadlineDuty } from '../src/cases/deadlines.js';
 import { createDatabase } from '../src/database.js';
-import { enqueueDeadlinePrompts } from '../src/jobs/deadline-queue.js';
 import { startWorker } from '../src/platform.js';
 import { DeadlineRepository } from '../src/repositories/deadline-repository.js';
 import { DeadlineClockService } from '../src/services/deadline-clock-service.js';
 import { LAHORE_RPO_PHONE, lahoreReport, seedLahoreOfficers } from './support/duty-officers.js';
 import { openEventStream } from './support/event-stream.js';
 import { FakeSmsGateway } from './support/fake-sms-gateway.js';
+import { jsonCall } from './support/json-call.js';
 import { signIn, startTestPlatform, type TestPlatform, waitFor } from './support/platform.js';
 
 const PUNJAB_IG_PHONE = '+923001110003';
@@ -20,15 +20,8 @@ let test: TestPlatform;
 let clockNow = new Date();
 const now = () => clockNow;
 
-async function call(method: string, path: string, cookie?: string, body?: unknown) {
-  const response = await fetch(`${test.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const call = (method: string, path: string, cookie?: string, body?: unknown) =>
+  jsonCall(test, method, path, cookie, body);
 
 /** Files a Lahore report and returns its id, tracking code and the start of its clocks. */
 async function report(overrides: Record<string, unknown> = {}) {
@@ -86,6 +79,11 @@ beforeAll(async () => {
     ])
     .onConflict(['jurisdiction_code', 'post', 'phone'])
     .ignore();
+});
+
+// A report's delayed prompt is measured against this clock, so each test starts from the real time.
+beforeEach(() => {
+  clockNow = new Date();
 });
 
 afterAll(async () => {
@@ -193,12 +191,14 @@ describe('deadline clocks', () => {
       );
       const clock = platform.services.deadlineClock;
       const prompt = { caseId: created.id, duty: 'fir' as DeadlineDuty, level: 'RPO' as const };
+      expect(await platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`)).toBeDefined();
       await Promise.all([
         clock.sweep(),
         otherClock.sweep(),
         clock.escalate(prompt),
         otherClock.escalate(prompt),
-        enqueueDeadlinePrompts(platform.deadlineQueue, [{ ...prompt, at: clockNow }], now),
+        // The report's own delayed prompt, made due now.
+        platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`).then((job) => job?.promote()),
       ]);
       await waitFor(
         async () =>

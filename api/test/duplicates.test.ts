@@ -12,6 +12,7 @@ import {
   reportWithPhoto,
   startFacePlatform,
 } from './support/faces.js';
+import { jsonCall } from './support/json-call.js';
 import { signIn, type TestPlatform } from './support/platform.js';
 
 const DAY = 24 * 3600_000;
@@ -24,15 +25,8 @@ let indexDirectory: string;
 let test: TestPlatform;
 let lahoreDpo: string;
 
-async function call(method: string, path: string, cookie?: string, body?: unknown) {
-  const response = await fetch(`${test.baseUrl}${path}`, {
-    method,
-    headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const call = (method: string, path: string, cookie?: string, body?: unknown) =>
+  jsonCall(test, method, path, cookie, body);
 
 async function report(
   child: { name: string; age: number },
