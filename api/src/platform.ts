@@ -32,6 +32,7 @@ import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
+import { DashboardRepository } from './repositories/dashboard-repository.js';
 import { DeadlineRepository } from './repositories/deadline-repository.js';
 import { DuplicateRepository } from './repositories/duplicate-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
@@ -83,6 +84,7 @@ export interface Platform {
     deadlines: DeadlineRepository;
     alerts: AlertRepository;
     duplicates: DuplicateRepository;
+    dashboard: DashboardRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -143,6 +145,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     deadlines: new DeadlineRepository(db),
     alerts: new AlertRepository(),
     duplicates: new DuplicateRepository(db),
+    dashboard: new DashboardRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };

@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
+import { deadlineDashboardRoutes } from './routes/deadline-dashboard-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
 import { duplicateRoutes } from './routes/duplicate-routes.js';
 import { faceMatchRoutes } from './routes/face-match-routes.js';
@@ -130,6 +131,17 @@ export function createApp(platform: Platform): express.Express {
   app.use(
     '/api',
     accountRoutes({ sessions, service: services.accountAdmin, accounts: repositories.accounts }),
+  );
+  app.use(
+    '/api',
+    deadlineDashboardRoutes({
+      sessions,
+      dashboard: repositories.dashboard,
+      deadlines: repositories.deadlines,
+      jurisdictions: repositories.jurisdictions,
+      audit: repositories.audit,
+      now: services.deadlineClock.now,
+    }),
   );
   app.use('/api', duplicateRoutes({ sessions, service: services.duplicates, audit: repositories.audit }));
   app.use('/api', (request, _response, next) => {

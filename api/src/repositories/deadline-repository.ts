@@ -198,6 +198,18 @@ export class DeadlineRepository {
     });
   }
 
+  /** Inserts the dashboard update that tells the case's district and region dashboards to refresh it. */
+  async insertCaseStatusUpdate(trx: Knex.Transaction, caseId: string): Promise<string> {
+    const [row] = await trx('outbox')
+      .insert({
+        kind: 'dashboard',
+        case_id: caseId,
+        payload: JSON.stringify({ type: 'case-status', caseId }),
+      })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
   /** Lists the clocks of the given cases, keyed by case id. */
   async listForCases(caseIds: string[]): Promise<Map<string, CaseDeadline[]>> {
     const byCase = new Map<string, CaseDeadline[]>();

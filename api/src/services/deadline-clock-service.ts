@@ -117,7 +117,8 @@ export class DeadlineClockService {
         },
         trx,
       );
-      return { outboxIds, districtCode: kase.districtCode };
+      const statusUpdateId = await deadlines.insertCaseStatusUpdate(trx, kase.id);
+      return { outboxIds: [...outboxIds, statusUpdateId], districtCode: kase.districtCode };
     });
     if (!made) return false;
 

@@ -5,9 +5,14 @@ import { accountBody } from '../routes/account-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
+import {
+  DISTRICT_COUNT_ROLES,
+  districtCountsQuery,
+  urgentCasesQuery,
+} from '../routes/deadline-dashboard-routes.js';
 import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
-type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'administrators';
+type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'administrators' | 'district counts';
 
 interface Operation {
   method: 'get' | 'post' | 'delete';
@@ -28,6 +33,7 @@ const WHO_TEXT: Record<Who, string> = {
   'case roles': `Roles ${CASE_ROLES.join(', ')}, within their jurisdiction.`,
   'national roles': `Roles ${NATIONAL_ROLES.join(', ')}.`,
   administrators: 'Role administrator.',
+  'district counts': `Roles ${DISTRICT_COUNT_ROLES.join(', ')}; an RPO or IG within their region or province.`,
 };
 
 // Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
@@ -246,6 +252,22 @@ export const OPERATIONS: Operation[] = [
     who: 'administrators',
     summary: 'Deactivate an account and end its sessions.',
     responses: { '204': 'Deactivated.', '409': 'ACCOUNT_ALREADY_DEACTIVATED.' },
+  },
+  {
+    method: 'get',
+    path: '/api/dashboard/cases',
+    who: 'case roles',
+    summary:
+      'Open cases of the jurisdiction by urgency (unacknowledged first, then the earliest deadline not done), each with its FIR and contact deadlines and escalation; serverTime for countdowns.',
+    query: urgentCasesQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/dashboard/districts',
+    who: 'district counts',
+    summary:
+      'Open cases, unacknowledged cases, open cases with a missed deadline, and missed deadlines (since `since`) per district of a region or province.',
+    query: districtCountsQuery,
   },
 ];
 
