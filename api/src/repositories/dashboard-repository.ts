@@ -34,8 +34,8 @@ export class DashboardRepository {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Lists open cases in scope by urgency: unacknowledged first, then by the earliest deadline not yet
-   * done (a missed one is earliest), then oldest first.
+   * Lists open cases in scope by urgency: unacknowledged first, then those with a missed deadline
+   * still not done, then by the earliest deadline not yet done, then oldest first.
    */
   async listUrgentCases(
     scope: { level: 'district' | 'region' | 'province'; code: string } | 'all',
@@ -52,6 +52,8 @@ export class DashboardRepository {
        FROM cases c ${CASE_JOINS}
        WHERE ${where}
        ORDER BY c.status IN ${UNACKNOWLEDGED} DESC,
+                EXISTS (SELECT 1 FROM case_deadlines x
+                        WHERE x.case_id = c.id AND x.done_at IS NULL AND x.rpo_escalated_at IS NOT NULL) DESC,
                 (SELECT min(due_at) FROM case_deadlines x WHERE x.case_id = c.id AND x.done_at IS NULL) ASC NULLS LAST,
                 c.created_at ASC
        LIMIT ?`,

@@ -181,6 +181,26 @@ export const en = {
     INVALID_QUERY: 'The request was not valid. Reload the page and try again.',
     generic: 'Something went wrong. Try again.',
   } as Record<string, string> & { generic: string },
+
+  deadlines: {
+    nav: 'Deadlines',
+    title: 'Deadlines',
+    casesHeading: 'Open cases by urgency',
+    districtsHeading: 'Districts',
+    provinceLabel: 'Province',
+    noCases: 'No open cases in your jurisdiction.',
+    noDistricts: 'No districts to show.',
+    duty: { fir: 'FIR (2 hours)', contact: 'Reporter contact (24 hours)' } as Record<string, string>,
+    done: 'Done',
+    overdueBy: (time: string) => `Overdue by ${time}`,
+    escalatedTo: (post: string) => `Escalated to ${post}`,
+    unacknowledgedBadge: 'Not acknowledged',
+    breachedBadge: 'Deadline missed',
+    openCases: 'Open cases',
+    unacknowledged: 'Not acknowledged',
+    openBreached: 'Open with a missed deadline',
+    breaches: 'Missed deadlines',
+  },
 };
 
 export type Messages = typeof en;
