@@ -356,6 +356,12 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
       expect(order.indexOf(missed)).toBeLessThan(order.indexOf(running));
       expect(await missedRow.locator('[data-duty="contact"]').getAttribute('data-state')).toBe('running');
       await board.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-deadlines.png'), fullPage: true });
+
+      // Acknowledging from the board moves the case out of the unacknowledged group.
+      await runningRow.getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => runningRow.getByText('Not acknowledged').count(), { timeout: 5000 }).toBe(0);
+      const [kase] = await db('cases').where({ id: running }).select('status');
+      expect(kase.status).toBe('acknowledged');
     } finally {
       await context.close();
     }

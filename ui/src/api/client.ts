@@ -182,3 +182,10 @@ export function fetchDistrictCounts(parent?: {
 export function fetchProvinces(): Promise<DistrictCollection> {
   return request<DistrictCollection>('/api/jurisdictions?level=province');
 }
+
+export async function acknowledgeCase(caseId: string): Promise<void> {
+  await request<unknown>(`/api/cases/${encodeURIComponent(caseId)}/transitions`, {
+    method: 'POST',
+    ...jsonBody({ to: 'acknowledged' }),
+  });
+}

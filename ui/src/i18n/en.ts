@@ -196,6 +196,7 @@ export const en = {
     escalatedTo: (post: string) => `Escalated to ${post}`,
     unacknowledgedBadge: 'Not acknowledged',
     breachedBadge: 'Deadline missed',
+    acknowledge: 'Acknowledge',
     openCases: 'Open cases',
     unacknowledged: 'Not acknowledged',
     openBreached: 'Open with a missed deadline',

@@ -200,6 +200,7 @@ export const ur: Messages = {
     escalatedTo: (post: string) => `${post} کو بھیجا گیا`,
     unacknowledgedBadge: 'وصولی کی تصدیق نہیں',
     breachedBadge: 'مقررہ وقت گزر گیا',
+    acknowledge: 'وصولی کی تصدیق کریں',
     openCases: 'کھلے کیس',
     unacknowledged: 'وصولی کی تصدیق نہیں',
     openBreached: 'کھلے کیس جن کا مقررہ وقت گزر گیا',

@@ -3,6 +3,7 @@
 // A stream of the officer's jurisdiction reloads both when an alert or a case change arrives.
 import {
   ApiError,
+  acknowledgeCase,
   fetchDistrictCounts,
   fetchProvinces,
   fetchSignedInOfficer,
@@ -35,6 +36,8 @@ export class DeadlineBoardState {
   /** Provinces a national account can choose from, and the one chosen. */
   provinces = $state.raw<JurisdictionProperties[]>([]);
   provinceCode = $state<string | null>(null);
+  /** The case whose acknowledgement is on its way, so its button is disabled meanwhile. */
+  acting = $state<string | null>(null);
   /** Server time minus browser time, so countdowns follow the server's clock. */
   private offsetMs = 0;
   /** Browser time of the last tick; countdowns re-render when it changes. */
@@ -105,6 +108,17 @@ export class DeadlineBoardState {
       if (counts) this.districts = counts.districts;
     }
     this.loading = false;
+  }
+
+  /** Acknowledges a case for the officer's district, then reloads the board. */
+  async acknowledge(caseId: string): Promise<void> {
+    this.acting = caseId;
+    try {
+      await this.guard(acknowledgeCase(caseId));
+      await this.reload();
+    } finally {
+      this.acting = null;
+    }
   }
 
   /** Chooses the province whose districts a national account counts. */
