@@ -28,7 +28,10 @@ const SAMPLE_REPORTS: [
   ['Unknown (sample)', 9, 'male', 23.9, 64.9, 3, 'seen on a fishing boat; place outside every district'],
 ];
 
-/** Loads a DPO for every live district and an RPO for every live region, and sample reports once. */
+/**
+ * Loads a DPO for every live district, an RPO for every live region and an IG for every live
+ * province, and sample reports once.
+ */
 export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; reports: number }> {
   const liveJurisdictions: { level: string; code: string; name: string }[] = await db('jurisdictions as j')
     .join('boundary_versions as v', 'v.id', 'j.version_id')
@@ -44,7 +47,19 @@ export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; 
     name: `${jurisdiction.level === 'district' ? 'DPO' : 'RPO'} ${jurisdiction.name}`,
     phone: `+923000${String(index).padStart(6, '0')}`,
   }));
-  const dutyOfficers = await new DutyOfficerRepository(db).upsert(officers);
+  // Each province's IG receives missed-deadline escalations; their numbers follow the same fictional block.
+  const provinces: { code: string; name: string }[] = await db('jurisdictions as j')
+    .join('boundary_versions as v', 'v.id', 'j.version_id')
+    .where({ 'v.status': 'live', 'j.level': 'province' })
+    .orderBy('j.code')
+    .select('j.code', 'j.name');
+  const inspectorsGeneral = provinces.map((province, index) => ({
+    jurisdictionCode: province.code,
+    post: 'IG' as const,
+    name: `IG ${province.name}`,
+    phone: `+923000${String(900_000 + index)}`,
+  }));
+  const dutyOfficers = await new DutyOfficerRepository(db).upsert([...officers, ...inspectorsGeneral]);
 
   const existing = await db('cases').count<{ count: number }[]>('* as count');
   if (Number(existing[0]?.count) > 0) return { dutyOfficers, reports: 0 };

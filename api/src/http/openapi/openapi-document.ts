@@ -204,7 +204,8 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/events',
     who: 'case roles',
-    summary: 'Server-sent events alert, case-status and case-unassigned for jurisdictions in scope.',
+    summary:
+      'Server-sent events alert, case-status and case-unassigned for the district, region or province given, or the unassigned queue.',
   },
   {
     method: 'get',

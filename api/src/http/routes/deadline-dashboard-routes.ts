@@ -34,7 +34,7 @@ export const districtCountsQuery = z
 export const DISTRICT_COUNT_ROLES = ['rpo', 'ig', 'national_supervisor', 'administrator', 'analyst'] as const;
 
 /**
- * The deadline dashboards: the open cases of the officer's jurisdiction by urgency with their
+ * Serves the deadline dashboards: the open cases of the officer's jurisdiction by urgency with their
  * deadlines (DPO view), and open cases and missed deadlines per district of a region or province
  * (RPO and IG views).
  */
@@ -93,7 +93,7 @@ export function deadlineDashboardRoutes(dependencies: {
           duty: clock.duty,
           dueAt: clock.dueAt,
           doneAt: clock.doneAt,
-          escalatedTo: clock.igEscalatedAt ? 'IG' : clock.rpoEscalatedAt ? 'RPO' : null,
+          escalatedTo: escalationLevel(clock),
         })),
       })),
     });
@@ -118,7 +118,7 @@ export function deadlineDashboardRoutes(dependencies: {
   return router;
 }
 
-/** The region or province to count: the one asked for, else the RPO's region or the IG's province. */
+/** Picks the region or province to count: the one requested, else the RPO's region or the IG's province. */
 function parentOf(
   officer: Officer,
   query: { region?: string; province?: string },
@@ -137,4 +137,11 @@ function parentOf(
     `region: a ${who} account must give region or province.`,
     'region',
   );
+}
+
+/** Returns the highest post a deadline was escalated to, or null before any escalation. */
+function escalationLevel(clock: { rpoEscalatedAt: string | null; igEscalatedAt: string | null }) {
+  if (clock.igEscalatedAt) return 'IG';
+  if (clock.rpoEscalatedAt) return 'RPO';
+  return null;
 }
