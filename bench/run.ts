@@ -2,7 +2,6 @@
 // the baseline it is measured against. Results and the machine are recorded in bench/README.md.
 import os from 'node:os';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
-import { runDispatchLoadBench } from './dispatch-load-bench.js';
 import { runGeofenceBench } from './geofence-bench.js';
 import { runImportBench } from './import-bench.js';
 import { runIntakeBench } from './intake-bench.js';
@@ -16,5 +15,3 @@ await runIntakeBench({ databaseUrl });
 await runGeofenceBench({ databaseUrl });
 // Last, because it adds boundary versions to the benchmark database.
 await runImportBench({ databaseUrl });
-// 200 reports/s for 60 s with SSE and SMS checks; only with `npm run bench -- --dispatch-load`.
-if (process.argv.includes('--dispatch-load')) await runDispatchLoadBench({ databaseUrl });
