@@ -1,14 +1,17 @@
 import pg from 'pg';
 import { createDatabase } from '../api/src/database.js';
 import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
+import { loadSampleDutyOfficers } from '../scripts/sample-data.js';
 import { migrateToLatest } from '../sql/migrate.js';
 
 export const BENCH_DATABASE_URL =
   process.env.TALASH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/talash_bench';
 
 /**
- * Creates the benchmark database if it is missing, applies migrations and imports the bundled
- * boundaries (both steps do nothing when already done). Returns its URL.
+ * Creates the benchmark database if it is missing, applies migrations, imports the bundled
+ * boundaries and loads a duty officer per district and region, so that every routed report sends
+ * its SMS to a DPO and an RPO as in production (each step does nothing when already done).
+ * Returns its URL.
  */
 export async function prepareBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
   const serverUrl = new URL(databaseUrl);
@@ -24,6 +27,7 @@ export async function prepareBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Pr
   try {
     await migrateToLatest(db);
     await importOsmPakistan(db, { publish: true, createdBy: 'bench' });
+    await loadSampleDutyOfficers(db);
   } finally {
     await db.destroy();
   }

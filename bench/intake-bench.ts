@@ -1,11 +1,11 @@
 // Report intake under concurrent load: POST /api/reports against a real server process and its
 // worker process. Each report is geofenced and stored with its alerts and outbox in one statement.
 // GET /api/health on the same server is the floor that HTTP, Express and one query cost.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { startBenchServer } from './bench-server.js';
 
 const PORT = 18_080;
 const TARGET_RATE = 500;
@@ -23,7 +23,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
   const databaseUrl = await prepareBenchDatabase(options.databaseUrl ?? BENCH_DATABASE_URL);
   const duration = options.durationSeconds ?? 10;
   const connections = options.connections ?? 16;
-  const server = await startServer(databaseUrl);
+  const server = await startBenchServer(databaseUrl, PORT);
 
   try {
     const base = `http://127.0.0.1:${PORT}`;
@@ -107,36 +107,6 @@ async function load(options: LoadOptions): Promise<autocannon.Result> {
     headers: body ? { 'content-type': 'application/json' } : {},
     requests: body ? [{ setupRequest: (request) => ({ ...request, body: body() }) }] : undefined,
   });
-}
-
-async function startServer(databaseUrl: string): Promise<ChildProcess> {
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'api/src/main.ts', ...(process.env.BENCH_API_ONLY ? ['--api-only'] : [])],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(PORT),
-        HOST: '127.0.0.1',
-        REDIS_PREFIX: 'talash-bench',
-        LOG_LEVEL: 'warn',
-        PUBLIC_REPORTS_PER_MINUTE: '10000000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const healthy = await fetch(`http://127.0.0.1:${PORT}/api/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return server;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  server.kill('SIGKILL');
-  throw new Error('the benchmark server did not become healthy within 30 s');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,6 +2,7 @@
 // the baseline it is measured against. Results and the machine are recorded in bench/README.md.
 import os from 'node:os';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { runDispatchLoadBench } from './dispatch-load-bench.js';
 import { runGeofenceBench } from './geofence-bench.js';
 import { runImportBench } from './import-bench.js';
 import { runIntakeBench } from './intake-bench.js';
@@ -12,6 +13,7 @@ console.log(
 const databaseUrl = await prepareBenchDatabase(BENCH_DATABASE_URL);
 
 await runIntakeBench({ databaseUrl });
+await runDispatchLoadBench({ databaseUrl });
 await runGeofenceBench({ databaseUrl });
 // Last, because it adds boundary versions to the benchmark database.
 await runImportBench({ databaseUrl });

@@ -33,33 +33,7 @@ const SAMPLE_REPORTS: [
  * province, and sample reports once.
  */
 export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; reports: number }> {
-  const liveJurisdictions: { level: string; code: string; name: string }[] = await db('jurisdictions as j')
-    .join('boundary_versions as v', 'v.id', 'j.version_id')
-    .where('v.status', 'live')
-    .whereIn('j.level', ['district', 'region'])
-    .orderBy('j.code')
-    .select('j.level', 'j.code', 'j.name');
-
-  // Phone numbers in the +92 300 000 xxxx block are fictional; the development SMS driver only logs them.
-  const officers = liveJurisdictions.map((jurisdiction, index) => ({
-    jurisdictionCode: jurisdiction.code,
-    post: jurisdiction.level === 'district' ? ('DPO' as const) : ('RPO' as const),
-    name: `${jurisdiction.level === 'district' ? 'DPO' : 'RPO'} ${jurisdiction.name}`,
-    phone: `+923000${String(index).padStart(6, '0')}`,
-  }));
-  // Each province's IG receives missed-deadline escalations; their numbers follow the same fictional block.
-  const provinces: { code: string; name: string }[] = await db('jurisdictions as j')
-    .join('boundary_versions as v', 'v.id', 'j.version_id')
-    .where({ 'v.status': 'live', 'j.level': 'province' })
-    .orderBy('j.code')
-    .select('j.code', 'j.name');
-  const inspectorsGeneral = provinces.map((province, index) => ({
-    jurisdictionCode: province.code,
-    post: 'IG' as const,
-    name: `IG ${province.name}`,
-    phone: `+923000${String(900_000 + index)}`,
-  }));
-  const dutyOfficers = await new DutyOfficerRepository(db).upsert([...officers, ...inspectorsGeneral]);
+  const dutyOfficers = await loadSampleDutyOfficers(db);
 
   const existing = await db('cases').count<{ count: number }[]>('* as count');
   if (Number(existing[0]?.count) > 0) return { dutyOfficers, reports: 0 };
@@ -78,4 +52,26 @@ export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; 
     await reports.submit(input);
   }
   return { dutyOfficers, reports: SAMPLE_REPORTS.length };
+}
+
+/**
+ * Loads a DPO for every live district and an RPO for every live region, with fictional phone
+ * numbers. Returns how many were written; loading again updates the same rows.
+ */
+export async function loadSampleDutyOfficers(db: Knex): Promise<number> {
+  const liveJurisdictions: { level: string; code: string; name: string }[] = await db('jurisdictions as j')
+    .join('boundary_versions as v', 'v.id', 'j.version_id')
+    .where('v.status', 'live')
+    .whereIn('j.level', ['district', 'region'])
+    .orderBy('j.code')
+    .select('j.level', 'j.code', 'j.name');
+
+  // Phone numbers in the +92 300 000 xxxx block are fictional; the development SMS driver only logs them.
+  const officers = liveJurisdictions.map((jurisdiction, index) => ({
+    jurisdictionCode: jurisdiction.code,
+    post: jurisdiction.level === 'district' ? ('DPO' as const) : ('RPO' as const),
+    name: `${jurisdiction.level === 'district' ? 'DPO' : 'RPO'} ${jurisdiction.name}`,
+    phone: `+923000${String(index).padStart(6, '0')}`,
+  }));
+  return new DutyOfficerRepository(db).upsert(officers);
 }

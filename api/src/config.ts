@@ -92,6 +92,15 @@ const configSchema = z.object({
     .default(DEFAULT_DEADLINE_SETTINGS.igAfterMinutes),
   /** How often the worker looks for missed deadlines, in milliseconds; delayed jobs prompt sooner. */
   DEADLINE_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * Largest boundary file a GIS officer may upload, in bytes, per file. The default, 200 MiB, is a
+   * guess that leaves room for a province's police stations as an unsimplified shapefile.
+   */
+  MAX_BOUNDARY_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

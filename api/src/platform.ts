@@ -22,15 +22,18 @@ import {
 import { startDeadlineWorker } from './jobs/deadline-worker.js';
 import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
 import { startFacesWorker } from './jobs/faces-worker.js';
-import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/outbox-queue.js';
+import { OutboxJobBatcher } from './jobs/outbox-job-batcher.js';
+import { createOutboxQueue, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
 import { AlertRepository } from './repositories/alert-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
+import { BoundaryReviewRepository } from './repositories/boundary-review-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
+import { CaseReroutingRepository } from './repositories/case-rerouting-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DashboardRepository } from './repositories/dashboard-repository.js';
 import { DeadlineRepository } from './repositories/deadline-repository.js';
@@ -43,7 +46,9 @@ import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountAdminService } from './services/account-admin-service.js';
 import { AccountService } from './services/account-service.js';
+import { BoundaryImportService } from './services/boundary-import-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
+import { CaseRerouting } from './services/case-rerouting.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { DeadlineClockService } from './services/deadline-clock-service.js';
 import { DuplicateService } from './services/duplicate-service.js';
@@ -68,6 +73,8 @@ export interface Platform {
   db: Knex;
   redis: Redis;
   queue: Queue<OutboxJobData>;
+  /** Batches the outbox jobs of the API; drained before the queue closes. */
+  outboxJobs: OutboxJobBatcher;
   repositories: {
     cases: CaseRepository;
     jurisdictions: JurisdictionRepository;
@@ -81,6 +88,7 @@ export interface Platform {
     accounts: AccountRepository;
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
+    boundaryReview: BoundaryReviewRepository;
     deadlines: DeadlineRepository;
     alerts: AlertRepository;
     duplicates: DuplicateRepository;
@@ -97,6 +105,7 @@ export interface Platform {
     caseRegister: CaseRegisterService;
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
+    boundaryImports: BoundaryImportService;
     deadlineClock: DeadlineClockService;
     duplicates: DuplicateService;
     accountAdmin: AccountAdminService;
@@ -142,6 +151,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     accounts: new AccountRepository(db),
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
+    boundaryReview: new BoundaryReviewRepository(db),
     deadlines: new DeadlineRepository(db),
     alerts: new AlertRepository(),
     duplicates: new DuplicateRepository(db),
@@ -149,8 +159,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
-  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) =>
-    enqueueOutbox(queue, [{ caseId, outboxIds }], queueOptions);
+  const outboxJobs = new OutboxJobBatcher(queue, queueOptions);
+  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) => outboxJobs.add(caseId, outboxIds);
   const faces = createFaces(config, redis, repositories.faces, options);
   const enqueuePhotos = (photos: PhotoRef[]) =>
     enqueueFaceJobs(faces.queue, photos, {
@@ -193,7 +203,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       db,
       repositories,
       faces.detector,
-      async () => (await faces.galleries.ready()).cases,
+      () => faces.galleries.ready(),
       { match: FACE_MATCH_THRESHOLD, alert: config.FACE_ALERT_THRESHOLD },
       {
         facesChanged: () => publishFacesChanged(redis, config.REDIS_PREFIX, false),
@@ -240,6 +250,13 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       async () => (await faces.galleries.ready()).cases,
       FACE_MATCH_THRESHOLD,
     ),
+    boundaryImports: new BoundaryImportService(
+      db,
+      { review: repositories.boundaryReview, audit: repositories.audit },
+      new CaseRerouting(new CaseReroutingRepository()),
+      enqueueCaseOutbox,
+      districtLocator,
+    ),
   };
   const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
@@ -249,6 +266,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     db,
     redis,
     queue,
+    outboxJobs,
     repositories,
     services: { ...services, accountAdmin },
     faces,
@@ -388,6 +406,7 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
 }
 
 export async function closePlatform(platform: Platform): Promise<void> {
+  await platform.outboxJobs.drain();
   await platform.queue.close();
   await platform.faces.queue.close();
   await platform.deadlineQueue.close();

@@ -545,3 +545,57 @@ describe('index persistence', () => {
     expect(await answer(test, await signIn(test))).toEqual(before);
   });
 });
+
+describe('new case against earlier sightings', () => {
+  it('matches a later report with an earlier sighting', async () => {
+    const sighted = await fetch(`${test.baseUrl}/api/sightings`, {
+      method: 'POST',
+      body: photoForm(facePhoto('obama_4.jpg'), 'obama_4.jpg', {
+        seenAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+        'place.lat': String(SIGHTING_PLACE.lat),
+        'place.lon': String(SIGHTING_PLACE.lon),
+        description: 'alone at the railway station',
+      }),
+    });
+    expect(sighted.status).toBe(201);
+    const sighting = (await sighted.json()) as { id: string };
+    await waitFor(
+      async () =>
+        test.platform
+          .db('sighting_photos')
+          .where({ sighting_id: sighting.id })
+          .whereNotNull('faces_processed_at')
+          .first(),
+      30_000,
+      'the sighting photo processed',
+    );
+
+    // The family reports the child hours after a stranger saw him.
+    const report = await reportWithPhoto(
+      test,
+      'obama_2.jpg',
+      `Face Test Later Report ${Date.now().toString(36)}`,
+    );
+
+    const match = await waitFor(
+      async () =>
+        test.platform.db('face_matches').where({ case_id: report.id, sighting_id: sighting.id }).first(),
+      30_000,
+      'the match of the new case with the earlier sighting',
+    );
+    expect(match.similarity).toBeGreaterThanOrEqual(FACE_MATCH_THRESHOLD);
+    expect(match.status).toBe('candidate');
+    const events = await test.platform
+      .db('case_events')
+      .where({ case_id: report.id, kind: 'face-match-found' });
+    expect(events).toHaveLength(1);
+    expect(events[0].details).toMatchObject({ matchId: match.id, sightingId: sighting.id });
+
+    const otherCases = await test.platform
+      .db('face_matches')
+      .where({ sighting_id: sighting.id })
+      .whereNot({ case_id: report.id })
+      .pluck('case_id');
+    expect(otherCases).toEqual([obama.id]);
+  });
+});

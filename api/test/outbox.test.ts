@@ -67,6 +67,43 @@ describe('outbox delivery', () => {
     expect(logged.every((entry: { body: string }) => entry.body.includes(receipt.trackingCode))).toBe(true);
   });
 
+  it('delivers many concurrent reports in fewer jobs, each SMS once', async () => {
+    // A long grace keeps the sweeper from queueing jobs of its own during the test.
+    test = await startTestPlatform({ SMS_DRIVER: 'log', OUTBOX_SWEEP_GRACE_MS: '60000' });
+    await seedLahoreOfficers(test.platform.db);
+    const jobsAdded: string[][] = [];
+    const addBulk = test.platform.queue.addBulk.bind(test.platform.queue);
+    test.platform.queue.addBulk = (jobs) => {
+      for (const job of jobs) jobsAdded.push(job.data.caseIds);
+      return addBulk(jobs);
+    };
+
+    const receipts = await Promise.all(Array.from({ length: 40 }, () => submitLahoreReport(test!.baseUrl)));
+    const caseIds = receipts.map((receipt) => receipt.id);
+    const rows = await waitFor(
+      async () => {
+        const sms = await test!.platform.db('outbox').whereIn('case_id', caseIds).andWhere({ kind: 'sms' });
+        return sms.length === 120 && sms.every((row: { status: string }) => row.status === 'sent')
+          ? sms
+          : undefined;
+      },
+      30_000,
+      'every SMS of the 40 cases marked sent',
+    );
+
+    const outboxIds = rows.map((row: { id: string }) => row.id);
+    const logged = await test.platform.db('sms_log').whereIn('outbox_id', outboxIds);
+    expect(logged).toHaveLength(120);
+    const audited = await test.platform
+      .db('audit_log')
+      .where({ action: 'sms.sent' })
+      .whereIn('case_id', caseIds);
+    expect(audited).toHaveLength(120);
+    // Reports that arrive while a job is being queued share the next job.
+    expect(jobsAdded.flat().sort()).toEqual([...caseIds].sort());
+    expect(jobsAdded.length).toBeLessThan(40);
+  });
+
   it('retries a failing gateway and delivers each SMS once', async () => {
     gateway.failNext = 4;
     test = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBoundaryFile } from '../../etl/src/boundary-import.js';
@@ -140,6 +141,65 @@ describe('report intake end to end', () => {
     expect(status).toBe(201);
     const row = await test.platform.db('cases').where({ id: body.id }).first('reporter_phone');
     expect(row.reporter_phone).toBe('+923007654321');
+  });
+});
+
+describe('repeated reports with an Idempotency-Key', () => {
+  it('stores a retried report once', async () => {
+    const key = `retry-${randomUUID()}`;
+    const report = lahoreReport();
+    const first = await postJson('/api/reports', report, { 'idempotency-key': key });
+    const casesAfterFirst = await countCases();
+    const again = await fetch(`${test.baseUrl}/api/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(report),
+    });
+
+    expect(first.status).toBe(201);
+    expect(first.body.replayed).toBe(false);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const replayed = (await again.json()) as any;
+    expect(replayed).toEqual({ ...first.body, replayed: true });
+    expect(await countCases()).toBe(casesAfterFirst);
+  });
+
+  it('stores concurrent retries once', async () => {
+    const key = `concurrent-${randomUUID()}`;
+    const report = lahoreReport();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => postJson('/api/reports', report, { 'idempotency-key': key })),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+    const stored = await test.platform.db('cases').where({ idempotency_key: key });
+    expect(stored).toHaveLength(1);
+    const outbox = await test.platform.db('outbox').where({ case_id: stored[0].id });
+    expect(outbox).toHaveLength(4);
+  });
+
+  it('rejects the key reused for another report', async () => {
+    const key = `reused-${randomUUID()}`;
+    await postJson('/api/reports', lahoreReport(), { 'idempotency-key': key });
+    const before = await countCases();
+    const other = lahoreReport({ child: { name: 'Another Child', age: 4, sex: 'male', description: null } });
+    const { status, body } = await postJson('/api/reports', other, { 'idempotency-key': key });
+
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(body.error.field).toBe('Idempotency-Key');
+    expect(await countCases()).toBe(before);
+  });
+
+  it('rejects a malformed key', async () => {
+    const before = await countCases();
+    const { status, body } = await postJson('/api/reports', lahoreReport(), { 'idempotency-key': 'short' });
+
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('INVALID_IDEMPOTENCY_KEY');
+    expect(await countCases()).toBe(before);
   });
 });
 

@@ -146,7 +146,9 @@ export async function importBoundaryFile(
         },
         basedOnVersionId: live?.id ?? null,
         mapping: { ...mapping.final, proposed: mapping.proposed },
+        attributes: statistics.fields,
         scope: build.scope,
+        provinces: build.provinces,
         counts: {
           read: counts.read,
           stored: build.stored,
@@ -249,6 +251,7 @@ async function resolveTransform(
     if (!(await staging.sridExists(srid))) {
       throw new ImportError(
         `EPSG:${srid} (${origin}) is not a coordinate system PostGIS knows; pass the right EPSG code with --srid.`,
+        'SRID_UNKNOWN',
       );
     }
     return { transform: { srid }, label: `EPSG:${srid}`, origin };
@@ -268,6 +271,7 @@ async function resolveTransform(
     throw new ImportError(
       `${basename(file)} declares the coordinate system ${declared.name} (${declared.origin}), which is not an ` +
         'EPSG code this importer reads. Pass its EPSG code with --srid.',
+      'SRID_REQUIRED',
     );
   }
 
@@ -309,6 +313,7 @@ async function resolveTransform(
     `${basename(file)} declares no coordinate system and its coordinates (x ${xmin.toFixed(0)} to ${xmax.toFixed(0)}, ` +
       `y ${ymin.toFixed(0)} to ${ymax.toFixed(0)}) are not longitude/latitude, so they are projected. ` +
       'Pass the EPSG code of their CRS with --srid, e.g. --srid 32642 for WGS 84 / UTM zone 42N, or add the .prj file.',
+    'SRID_REQUIRED',
   );
 }
 
@@ -319,6 +324,7 @@ async function normalize(staging: BoundaryImportRepository, transform: SourceTra
     throw new ImportError(
       `${basename(file)}: reprojecting the coordinates to WGS 84 failed (${(error as Error).message}); ` +
         'check the coordinate system, or pass the right one with --srid.',
+      'REPROJECTION_FAILED',
     );
   }
 }
@@ -344,6 +350,7 @@ function chooseMapping(
     if (!statistics.fields.includes(override)) {
       throw new ImportError(
         `${basename(file)} has no attribute "${override}" (given for the ${describe(key)}). Its attributes are: ${available}.`,
+        'ATTRIBUTE_NOT_FOUND',
       );
     }
     final[key] = override;
@@ -352,6 +359,7 @@ function chooseMapping(
   if (!final.name) {
     throw new ImportError(
       `${basename(file)}: no attribute looks like the ${level} name. Name it with --name-field; the attributes are: ${available}.`,
+      'NAME_ATTRIBUTE_REQUIRED',
     );
   }
   for (const key of ['code', 'name', 'nameUr', 'parent'] as const) {
@@ -361,6 +369,7 @@ function chooseMapping(
         `${basename(file)}: the ${describe(key)} attribute "${field}" contains text that is not UTF-8, and the file ` +
           'does not say which encoding it uses. Pass it with --encoding, e.g. --encoding windows-1256 for Urdu ' +
           'written by Windows in Pakistan.',
+        'ENCODING_REQUIRED',
       );
     }
   }
@@ -376,6 +385,7 @@ async function rejectEmptyLayer(staging: BoundaryImportRepository, source: Bound
   throw new ImportError(
     `${basename(file)}: none of the ${counts.read} features of layer "${source.layer.name}" can be stored` +
       `${summary ? ` (${summary})` : ''}. Choose a layer of polygons with --layer, or fix the file.`,
+    'NO_STORABLE_FEATURES',
   );
 }
 
@@ -384,6 +394,7 @@ function describe(key: keyof AttributeMapping): string {
 }
 
 interface DraftBuild {
+  provinces: BoundaryImportReport['provinces'];
   stored: number;
   pieces: number;
   removed: { code: string; name: string }[];
@@ -445,9 +456,21 @@ async function buildDraft(
   const childrenWithoutParent =
     CHILD_LEVEL[level] && removed.length > 0 ? await staging.relinkChildren(versionId, level) : [];
 
+  const provinceIds = rows.map((row) => ancestorAt(above, row.parentId, 'province'));
+  const provinces =
+    level === 'province'
+      ? { codes: [...new Set(codes.map((item) => item.code))].sort(), withoutProvince: 0 }
+      : {
+          codes: distinct(provinceIds)
+            .map((id) => above.get(id)?.code ?? String(id))
+            .sort(),
+          withoutProvince: provinceIds.filter((id) => id === undefined).length,
+        };
+
   const addedCodes = new Set(codes.map((item) => item.code));
   const removedCodes = new Set(removed.map((item) => item.code));
   return {
+    provinces,
     stored,
     pieces,
     removed,

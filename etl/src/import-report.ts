@@ -25,11 +25,18 @@ export interface BoundaryImportReport {
   /** The live version the draft started from (its other jurisdictions are kept), or null. */
   basedOnVersionId: number | null;
   mapping: AttributeMapping & { proposed: AttributeMapping };
+  /** Attribute names of the layer in the order first seen, the choices for the mapping. */
+  attributes: string[];
   /**
    * Units (provinces, or districts for a station import) whose jurisdictions of `level` were replaced;
    * `all` for a province import, `same-code` when only jurisdictions with the imported codes were.
    */
   scope: { level: ImportLevel | 'all' | 'same-code'; codes: string[] };
+  /**
+   * Provinces that contain the file's features (for a province import, the provinces it brings), and
+   * how many features lie in none. The API checks them against a GIS officer's province.
+   */
+  provinces: { codes: string[]; withoutProvince: number };
   counts: {
     read: number;
     stored: number;

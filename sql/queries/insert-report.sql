@@ -11,13 +11,17 @@
 -- $29 the boundary version the point was geofenced against in memory, or null when PostGIS did it in
 -- the same moment. Nothing is stored, and no row returned, when that version is no longer live: the
 -- caller then geofences again.
--- $30 deadline duties and $31 their minutes: the clocks of a case routed to a district ($11 not null),
+-- $30 the client's idempotency key (or null), $31 the hash of the request. Nothing is stored either
+-- when a case with that key exists: the caller then answers with that case.
+-- $32 deadline duties and $33 their minutes: the clocks of a case routed to a district ($11 not null),
 -- started at the case's creation time, truncated to milliseconds like a JavaScript Date.
 WITH new_case AS (
   INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description, last_seen_at, last_seen,
-                     reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border)
-  SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15
+                     reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border,
+                     idempotency_key, request_sha256)
+  SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $30, $31
   WHERE $29::integer IS NULL OR EXISTS (SELECT 1 FROM boundary_versions WHERE id = $29 AND status = 'live')
+  ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, created_at
 ),
 new_photo AS (
@@ -30,7 +34,7 @@ new_deadlines AS (
   INSERT INTO case_deadlines (case_id, duty, started_at, due_at)
   SELECT new_case.id, deadline.duty, date_trunc('milliseconds', new_case.created_at),
          date_trunc('milliseconds', new_case.created_at) + make_interval(mins => deadline.minutes)
-  FROM new_case, unnest($30::text[], $31::integer[]) AS deadline (duty, minutes)
+  FROM new_case, unnest($32::text[], $33::integer[]) AS deadline (duty, minutes)
   WHERE $11::integer IS NOT NULL
 ),
 new_alerts AS (

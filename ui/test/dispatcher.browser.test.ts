@@ -158,6 +158,27 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     await expect.poll(() => page.getByTestId('connection-status').textContent()).toBe('Live');
   });
 
+  it('draws land outside Pakistan apart from the sea', async () => {
+    await page.evaluate(() => (window as TestWindow).__talashMap?.jumpTo({ center: [66, 27], zoom: 4 }));
+    await page.waitForFunction(() => {
+      const map = (window as TestWindow).__talashMap;
+      return map?.loaded() === true && !map.isMoving();
+    });
+    const landAt = (lon: number, lat: number) =>
+      page.evaluate(
+        ({ lon, lat }) => {
+          const map = (window as TestWindow).__talashMap;
+          if (!map) return -1;
+          return map.queryRenderedFeatures(map.project([lon, lat]), { layers: ['land'] }).length;
+        },
+        { lon, lat },
+      );
+
+    // Kandahar in Afghanistan is land; a point of the Arabian Sea south of Karachi is not.
+    expect(await landAt(65.7, 31.6)).toBeGreaterThan(0);
+    expect(await landAt(64.0, 22.0)).toBe(0);
+  });
+
   it('shows a new report live in the list and on the map', async () => {
     await page.evaluate(() => {
       (window as TestWindow).__talashPageMarker = 'before-report';

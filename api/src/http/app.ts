@@ -9,6 +9,7 @@ import type { Platform } from '../platform.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { boundaryImportRoutes } from './routes/boundary-import-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { deadlineDashboardRoutes } from './routes/deadline-dashboard-routes.js';
@@ -127,6 +128,12 @@ export function createApp(platform: Platform): express.Express {
       },
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
     ),
+  );
+  app.use(
+    '/api',
+    boundaryImportRoutes(sessions, services.boundaryImports, {
+      maxUploadBytes: config.MAX_BOUNDARY_UPLOAD_BYTES,
+    }),
   );
   app.use(
     '/api',

@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 export const OUTBOX_QUEUE = 'outbox';
 export const SWEEP_JOB = 'sweep-outbox';
 
-/** One delivery job per case: the outbox rows its report (or a later step) wrote. */
+/** One delivery job: the outbox rows that reports (or later steps) of one or more cases wrote. */
 export interface OutboxJobData {
-  caseId: string;
+  caseIds: string[];
   outboxIds: string[];
 }
 
@@ -23,13 +23,15 @@ export function createOutboxQueue(connection: Redis, prefix: string): Queue<Outb
 }
 
 /**
- * Queues delivery jobs, one per case. The job id is the case id, so queueing a case whose job is
- * already waiting is a no-op; the row lock in the delivery decides who sends, not the queue.
+ * Queues delivery jobs. Two jobs may carry the same row (the sweeper re-queues a row whose job is
+ * still waiting): the row lock in the delivery decides who sends, and the other job skips it.
  */
 export async function enqueueOutbox(
   queue: Queue<OutboxJobData>,
   jobs: OutboxJobData[],
   options: OutboxQueueOptions,
+  /** A job id per job; a job whose id is still waiting or running is not added again. */
+  jobIdOf?: (data: OutboxJobData) => string,
 ): Promise<void> {
   if (jobs.length === 0) return;
   await queue.addBulk(
@@ -37,7 +39,7 @@ export async function enqueueOutbox(
       name: 'deliver',
       data,
       opts: {
-        jobId: data.caseId,
+        jobId: jobIdOf?.(data),
         attempts: options.attempts,
         backoff: { type: 'exponential', delay: options.retryBaseMs },
         removeOnComplete: true,

@@ -40,7 +40,10 @@ export async function startOutboxWorker(
       );
     }
     const pending = await outbox.listStalePending(options.sweepGraceMs, 1000);
-    await enqueueOutbox(queue, pending, options);
+    // One job per case, named for it, so that sweeps repeated while a backlog drains do not pile
+    // up copies of the same job.
+    const jobs = pending.map(({ caseId, outboxIds }) => ({ caseIds: caseId ? [caseId] : [], outboxIds }));
+    await enqueueOutbox(queue, jobs, options, (job) => `sweep-${job.caseIds[0] ?? 'no-case'}`);
     if (pending.length > 0) log.info({ cases: pending.length }, 're-queued cases with pending outbox rows');
     return pending.length;
   };
@@ -52,7 +55,7 @@ export async function startOutboxWorker(
     process: (data) => delivery.deliverAll(data.outboxIds),
     sweep,
     sweepJobName: SWEEP_JOB,
-    sweepJobData: { caseId: '', outboxIds: [] },
+    sweepJobData: { caseIds: [], outboxIds: [] },
     sweepIntervalMs: options.sweepIntervalMs,
     concurrency: options.concurrency,
     lockDurationMs: options.lockDurationMs,

@@ -24,6 +24,27 @@ export interface NewReport {
   routedWithVersionId: number | null;
   /** Deadline clocks to start when the case is routed to a district; none for an unassigned case. */
   deadlines: { duty: DeadlineDuty; minutes: number }[];
+  /** The client's Idempotency-Key and a hash of the request, when the client sent a key. */
+  idempotency?: { key: string; requestSha256: Buffer };
+}
+
+/** The case an idempotency key created, with what its intake receipt showed. */
+export interface IdempotentCase {
+  id: string;
+  trackingCode: string;
+  createdAt: Date;
+  requestSha256: Buffer;
+  onBorder: boolean;
+  district: JurisdictionName | null;
+  region: JurisdictionName | null;
+  province: JurisdictionName | null;
+  alerted: Post[];
+}
+
+export interface JurisdictionName {
+  code: string;
+  name: string;
+  nameUr: string | null;
 }
 
 export interface NewPhoto {
@@ -162,6 +183,8 @@ export class CaseRepository {
         report.reporterSms,
         report.dashboardEvent,
         report.routedWithVersionId,
+        report.idempotency?.key ?? null,
+        report.idempotency?.requestSha256 ?? null,
         report.deadlines.map((deadline) => deadline.duty),
         report.deadlines.map((deadline) => deadline.minutes),
       ],
@@ -222,7 +245,42 @@ export class CaseRepository {
   }
 
   /** Lists the alerts a case raised, each with the code of the jurisdiction it went to. */
-  async listAlertsOfCase(caseId: string): Promise<(AlertView & { jurisdictionCode: string })[]> {
+  /** Finds the case that a report with this idempotency key created, if any. */
+  async findByIdempotencyKey(key: string): Promise<IdempotentCase | undefined> {
+    const result = await this.db.raw<{ rows: IdempotentCaseRow[] }>(
+      `SELECT c.id, c.tracking_code, c.created_at, c.request_sha256, c.on_border,
+              d.code AS district_code, d.name AS district_name, d.name_ur AS district_name_ur,
+              r.code AS region_code, r.name AS region_name, r.name_ur AS region_name_ur,
+              p.code AS province_code, p.name AS province_name, p.name_ur AS province_name_ur,
+              ARRAY(SELECT a.post FROM alerts a WHERE a.case_id = c.id AND a.kind = 'report' ORDER BY a.post)
+                AS alerted
+       FROM cases c
+       LEFT JOIN jurisdictions d ON d.id = c.district_id
+       LEFT JOIN jurisdictions r ON r.id = c.region_id
+       LEFT JOIN jurisdictions p ON p.id = c.province_id
+       WHERE c.idempotency_key = ?`,
+      [key],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const named = (code: string | null, name: string | null, nameUr: string | null) =>
+      code && name ? { code, name, nameUr } : null;
+    return {
+      id: row.id,
+      trackingCode: row.tracking_code,
+      createdAt: row.created_at,
+      requestSha256: row.request_sha256,
+      onBorder: row.on_border,
+      district: named(row.district_code, row.district_name, row.district_name_ur),
+      region: named(row.region_code, row.region_name, row.region_name_ur),
+      province: named(row.province_code, row.province_name, row.province_name_ur),
+      alerted: row.alerted,
+    };
+  }
+
+  /** The alerts of several cases, each with the code of the jurisdiction it was sent to. */
+  async listAlertsOfCases(caseIds: string[]): Promise<(AlertView & { jurisdictionCode: string })[]> {
+    if (caseIds.length === 0) return [];
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
               a.kind AS alert_kind, a.deadline_duty, target.code AS target_code, ${CASE_VIEW_COLUMNS}
@@ -231,8 +289,8 @@ export class CaseRepository {
        JOIN cases c ON c.id = a.case_id
        LEFT JOIN jurisdictions d ON d.id = c.district_id
        LEFT JOIN jurisdictions r ON r.id = c.region_id
-       WHERE a.case_id = ?`,
-      [caseId],
+       WHERE a.case_id = ANY(?::uuid[])`,
+      [caseIds],
     );
     return result.rows.map((row) => ({ ...toAlertView(row), jurisdictionCode: row.target_code }));
   }
@@ -323,4 +381,22 @@ function toAlertView(row: CaseViewRow & AlertRow): AlertView {
     acknowledgedAt: row.acknowledged_at ? row.acknowledged_at.toISOString() : null,
     case: toCaseView(row),
   };
+}
+
+interface IdempotentCaseRow {
+  id: string;
+  tracking_code: string;
+  created_at: Date;
+  request_sha256: Buffer;
+  on_border: boolean;
+  district_code: string | null;
+  district_name: string | null;
+  district_name_ur: string | null;
+  region_code: string | null;
+  region_name: string | null;
+  region_name_ur: string | null;
+  province_code: string | null;
+  province_name: string | null;
+  province_name_ur: string | null;
+  alerted: Post[];
 }

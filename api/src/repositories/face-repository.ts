@@ -126,6 +126,12 @@ export class FaceRepository {
     return ids;
   }
 
+  /** Returns the case of a case photo, or undefined when the photo no longer exists. */
+  async findCaseIdOfPhoto(photoId: string): Promise<string | undefined> {
+    const row = await this.db('case_photos').where({ id: photoId }).first('case_id as caseId');
+    return (row as { caseId: string } | undefined)?.caseId;
+  }
+
   async findSightingIdOfPhoto(trx: Knex.Transaction, photoId: string): Promise<string> {
     const row = await trx('sighting_photos').where({ id: photoId }).first('sighting_id as sightingId');
     if (!row) throw new Error(`sighting photo ${photoId} does not exist`);

@@ -87,8 +87,8 @@ export class OutboxRepository {
   async listStalePending(
     olderThanMs: number,
     limit: number,
-  ): Promise<{ caseId: string; outboxIds: string[] }[]> {
-    const result = await this.db.raw<{ rows: { caseId: string; outboxIds: string[] }[] }>(
+  ): Promise<{ caseId: string | null; outboxIds: string[] }[]> {
+    const result = await this.db.raw<{ rows: { caseId: string | null; outboxIds: string[] }[] }>(
       `SELECT case_id AS "caseId", array_agg(id ORDER BY created_at) AS "outboxIds"
        FROM outbox
        WHERE status = 'pending' AND created_at < now() - make_interval(secs => ?)

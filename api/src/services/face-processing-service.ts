@@ -13,8 +13,8 @@ import type { OutboxEnqueuer } from './report-service.js';
 
 const log = createLogger('FaceProcessing');
 
-/** Case faces compared with each sighting face; more than one photo of a case may rank high. */
-const CASE_FACES_PER_SIGHTING_FACE = 20;
+/** Faces of the other gallery compared with each new face; more than one photo of a case may rank high. */
+const NEIGHBOURS_PER_FACE = 20;
 
 export interface FaceThresholds {
   /** Similarity at which a sighting face becomes a candidate match for review. */
@@ -30,18 +30,25 @@ export interface FaceProcessingResult {
   alerts: number;
 }
 
+/** A possible match between a face of the photo being processed and a face of the other gallery. */
 interface Candidate {
-  sightingFace: number;
-  caseFaceId: string;
+  /** Index of the face among those found in the photo being processed. */
+  photoFace: number;
+  /** A case face when the photo is a sighting's, a sighting face when it is a case's. */
+  otherFaceId: string;
   caseId: string;
+  /** The sighting of the other face; null when the photo itself is the sighting's. */
+  sightingId: string | null;
   similarity: number;
 }
 
 /**
  * The face job: detects and describes the faces of one stored photo, stores them with their crops and
- * marks the photo processed (with zero faces when it shows none). For a sighting photo it also
- * compares each face with the faces of open cases, records candidate matches for review, and alerts
- * the case's district and the sighting's district when a match reaches the alert threshold.
+ * marks the photo processed (with zero faces when it shows none). It then compares each face with the
+ * other gallery: a sighting's faces with the faces of open cases, and a case's faces with the faces
+ * of earlier sightings. So a child seen before the report was filed is found too. It records
+ * candidate matches for review, and alerts the case's district and the sighting's district when a
+ * match reaches the alert threshold.
  *
  * Faces, matches, alerts and their outbox rows are written in one transaction, so a retried job
  * either finds nothing done or everything done.
@@ -55,7 +62,7 @@ export class FaceProcessingService {
       caseEvents: CaseEventRepository;
     },
     private readonly detector: FaceDetector,
-    private readonly caseGallery: () => Promise<FaceGallery>,
+    private readonly galleries: () => Promise<{ cases: FaceGallery; sightings: FaceGallery }>,
     private readonly thresholds: FaceThresholds,
     private readonly notify: {
       facesChanged: () => Promise<void>;
@@ -80,8 +87,10 @@ export class FaceProcessingService {
     // and alerted on then, so it is not matched again.
     // NOTE: leads that only the new model version would find are therefore missed for old sightings.
     const firstTime = photo.facesProcessedAt === null;
-    const candidates =
-      ref.kind === 'sighting' && firstTime ? await this.findCandidates(found, modelVersion) : [];
+    let candidates: Candidate[] = [];
+    if (firstTime && ref.kind === 'sighting') candidates = await this.findCaseCandidates(found, modelVersion);
+    if (firstTime && ref.kind === 'case')
+      candidates = await this.findSightingCandidates(ref, found, modelVersion);
 
     const stored = await this.db.transaction(async (trx) => {
       const faceIds = await faceRepository.replaceFaces(trx, ref, faces, modelVersion);
@@ -121,40 +130,63 @@ export class FaceProcessingService {
     }
   }
 
-  /** Finds the best match per open case for each sighting face, at or above the match threshold. */
-  private async findCandidates(found: FoundFace[], modelVersion: string): Promise<Candidate[]> {
+  /** Finds the best match per open case for each face of a sighting photo, at or above the match threshold. */
+  private async findCaseCandidates(found: FoundFace[], modelVersion: string): Promise<Candidate[]> {
     if (found.length === 0) return [];
-    const gallery = await this.caseGallery();
-    await gallery.sync();
-
-    const hits = found.flatMap((face, sightingFace) =>
-      gallery
-        .search(face.descriptor, { k: CASE_FACES_PER_SIGHTING_FACE, minSimilarity: this.thresholds.match })
-        .map((hit) => ({ sightingFace, ...hit })),
-    );
+    const hits = await this.searchGallery('cases', found);
     const caseFaces = await this.repositories.faces.findCaseFaces(
       [...new Set(hits.map((hit) => hit.faceId))],
       { publishedOnly: false },
     );
     const caseFaceById = new Map(caseFaces.map((row) => [row.faceId, row]));
 
-    const best = new Map<string, Candidate>();
+    const candidates: Candidate[] = [];
     for (const hit of hits) {
       const caseFace = caseFaceById.get(hit.faceId);
       // Descriptors of another model version are not comparable; the sweeper recomputes them.
       if (!caseFace || caseFace.modelVersion !== modelVersion) continue;
-      const key = `${hit.sightingFace}:${caseFace.caseId}`;
-      const current = best.get(key);
-      if (!current || hit.similarity > current.similarity) {
-        best.set(key, {
-          sightingFace: hit.sightingFace,
-          caseFaceId: hit.faceId,
-          caseId: caseFace.caseId,
-          similarity: hit.similarity,
-        });
-      }
+      candidates.push({ ...hit, otherFaceId: hit.faceId, caseId: caseFace.caseId, sightingId: null });
     }
-    return [...best.values()];
+    return bestPerGroup(candidates, (candidate) => `${candidate.photoFace}:${candidate.caseId}`);
+  }
+
+  /**
+   * Finds, for each face of a case photo, the best match per earlier sighting at or above the match
+   * threshold. A sighting filed for another case still counts, because the reporter may have named
+   * the wrong child.
+   */
+  private async findSightingCandidates(
+    ref: PhotoRef,
+    found: FoundFace[],
+    modelVersion: string,
+  ): Promise<Candidate[]> {
+    if (found.length === 0) return [];
+    const caseId = await this.repositories.faces.findCaseIdOfPhoto(ref.photoId);
+    if (!caseId) return [];
+    const hits = await this.searchGallery('sightings', found);
+    const sightingFaces = await this.repositories.faces.findSightingFaces([
+      ...new Set(hits.map((hit) => hit.faceId)),
+    ]);
+    const sightingFaceById = new Map(sightingFaces.map((row) => [row.faceId, row]));
+
+    const candidates: Candidate[] = [];
+    for (const hit of hits) {
+      const sightingFace = sightingFaceById.get(hit.faceId);
+      if (!sightingFace || sightingFace.modelVersion !== modelVersion) continue;
+      candidates.push({ ...hit, otherFaceId: hit.faceId, caseId, sightingId: sightingFace.sightingId });
+    }
+    return bestPerGroup(candidates, (candidate) => `${candidate.photoFace}:${candidate.sightingId}`);
+  }
+
+  /** Searches one gallery with every face found, keeping hits at or above the match threshold. */
+  private async searchGallery(name: 'cases' | 'sightings', found: FoundFace[]) {
+    const gallery = (await this.galleries())[name];
+    await gallery.sync();
+    return found.flatMap((face, photoFace) =>
+      gallery
+        .search(face.descriptor, { k: NEIGHBOURS_PER_FACE, minSimilarity: this.thresholds.match })
+        .map((hit) => ({ photoFace, faceId: hit.faceId, similarity: hit.similarity })),
+    );
   }
 
   private async recordMatches(
@@ -168,9 +200,24 @@ export class FaceProcessingService {
     let matches = 0;
     if (candidates.length === 0) return { matches, alertedCases, outbox };
 
-    const sightingId = await this.repositories.faces.findSightingIdOfPhoto(trx, ref.photoId);
+    // A sighting photo's candidates all belong to that photo's sighting.
+    const photoSightingId =
+      ref.kind === 'sighting' ? await this.repositories.faces.findSightingIdOfPhoto(trx, ref.photoId) : null;
     for (const candidate of candidates) {
-      const recorded = await this.recordMatch(trx, sightingId, faceIds, candidate);
+      const photoFaceId = faceIds[candidate.photoFace] as string;
+      const pair =
+        ref.kind === 'sighting'
+          ? {
+              sightingFaceId: photoFaceId,
+              caseFaceId: candidate.otherFaceId,
+              sightingId: photoSightingId as string,
+            }
+          : {
+              sightingFaceId: candidate.otherFaceId,
+              caseFaceId: photoFaceId,
+              sightingId: candidate.sightingId as string,
+            };
+      const recorded = await this.recordMatch(trx, pair, candidate);
       if (!recorded) continue;
       matches += 1;
       if (recorded.outboxIds.length > 0) {
@@ -183,15 +230,15 @@ export class FaceProcessingService {
 
   private async recordMatch(
     trx: Knex.Transaction,
-    sightingId: string,
-    faceIds: string[],
+    pair: { sightingFaceId: string; caseFaceId: string; sightingId: string },
     candidate: Candidate,
   ) {
     const { faceMatches, caseEvents } = this.repositories;
+    const { sightingId } = pair;
     const strong = candidate.similarity >= this.thresholds.alert;
     const matchId = await faceMatches.insert(trx, {
-      sightingFaceId: faceIds[candidate.sightingFace] as string,
-      caseFaceId: candidate.caseFaceId,
+      sightingFaceId: pair.sightingFaceId,
+      caseFaceId: pair.caseFaceId,
       sightingId,
       caseId: candidate.caseId,
       similarity: candidate.similarity,
@@ -248,4 +295,15 @@ export class FaceProcessingService {
       });
     }
   }
+}
+
+/** Keeps the most similar candidate of each group. */
+function bestPerGroup(candidates: Candidate[], groupOf: (candidate: Candidate) => string): Candidate[] {
+  const best = new Map<string, Candidate>();
+  for (const candidate of candidates) {
+    const key = groupOf(candidate);
+    const current = best.get(key);
+    if (!current || candidate.similarity > current.similarity) best.set(key, candidate);
+  }
+  return [...best.values()];
 }

@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { publishDashboardEvent } from '../events/dashboard-events.js';
 import { createLogger } from '../logger.js';
-import type { CaseRepository } from '../repositories/case-repository.js';
+import type { AlertView, CaseRepository } from '../repositories/case-repository.js';
 import type { OutboxMessage, OutboxRepository } from '../repositories/outbox-repository.js';
-import { type SmsGateway, SmsGatewayError } from '../sms/sms-gateway.js';
+import { type SmsGateway, SmsGatewayError, type SmsMessage } from '../sms/sms-gateway.js';
 
 const log = createLogger('OutboxDelivery');
 
@@ -36,28 +36,29 @@ export class OutboxDelivery {
   ) {}
 
   /**
-   * Delivers a job's rows (a case's SMS and dashboard update) in one transaction. Rows already sent,
-   * or locked by another worker, are skipped. Throws after recording the failures when any of them
-   * can be retried, so that BullMQ retries the job; the rows sent meanwhile are then skipped.
+   * Delivers a job's rows (the SMS and dashboard updates of one or more cases) in one transaction.
+   * Rows already sent, or locked by another worker, are skipped. Throws after recording the failures
+   * when any of them can be retried, so that BullMQ retries the job; the rows sent meanwhile are then
+   * skipped.
    */
   async deliverAll(outboxIds: string[]): Promise<{ sent: number; failed: number }> {
     const failures: DeliveryFailure[] = [];
 
     const sent = await this.db.transaction(async (trx) => {
+      // Losing this commit in a crash only makes the rows pending again: the retry sends them with
+      // the same idempotency key, which the gateway delivers once. So the commit need not wait for
+      // the disk, which saves a WAL flush per job under load.
+      await trx.raw('SET LOCAL synchronous_commit = off');
       const messages = await this.outbox.claimMany(trx, outboxIds);
+      const sms = messages.filter((message) => message.kind === 'sms');
+      const dashboard = messages.filter((message) => message.kind !== 'sms');
+
+      const outcomes = (await Promise.all([this.sendAllSms(sms), this.publishAll(dashboard)])).flat();
       const delivered: { id: string; gatewayMessageId: string | null }[] = [];
-      await Promise.all(
-        messages.map(async (message) => {
-          try {
-            const gatewayMessageId =
-              message.kind === 'sms' ? await this.sendSms(message) : await this.publish(message);
-            delivered.push({ id: message.id, gatewayMessageId });
-          } catch (error) {
-            const retryable = !(error instanceof SmsGatewayError) || error.retryable;
-            failures.push({ id: message.id, message: (error as Error).message, retryable });
-          }
-        }),
-      );
+      for (const outcome of outcomes) {
+        if ('failure' in outcome) failures.push(outcome.failure);
+        else delivered.push(outcome);
+      }
       await this.outbox.markSent(trx, delivered);
       await this.outbox.recordFailedAttempts(trx, failures);
       return delivered;
@@ -78,24 +79,80 @@ export class OutboxDelivery {
     return { sent: sent.length, failed: failures.length };
   }
 
-  private async sendSms(message: OutboxMessage): Promise<string | null> {
-    const body = message.payload.body;
-    if (typeof body !== 'string' || !message.recipient) {
-      throw new SmsGatewayError(`outbox row ${message.id} has no SMS body or recipient`, false);
+  /** Sends SMS rows, in one gateway call when the gateway takes several messages at once. */
+  private async sendAllSms(messages: OutboxMessage[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const ready: { id: string; sms: SmsMessage }[] = [];
+    for (const message of messages) {
+      const body = message.payload.body;
+      if (typeof body !== 'string' || !message.recipient) {
+        const text = `outbox row ${message.id} has no SMS body or recipient`;
+        outcomes.push({ failure: { id: message.id, message: text, retryable: false } });
+      } else {
+        ready.push({
+          id: message.id,
+          sms: { idempotencyKey: message.id, recipient: message.recipient, body },
+        });
+      }
     }
-    const result = await this.gateway.send({
-      idempotencyKey: message.id,
-      recipient: message.recipient,
-      body,
-    });
-    return result.gatewayMessageId;
+
+    const { gateway } = this;
+    if (gateway.sendMany && ready.length > 0) {
+      try {
+        const results = await gateway.sendMany(ready.map((item) => item.sms));
+        for (const [index, item] of ready.entries()) {
+          outcomes.push({ id: item.id, gatewayMessageId: results[index]?.gatewayMessageId ?? null });
+        }
+      } catch (error) {
+        for (const item of ready) outcomes.push({ failure: failureOf(item.id, error) });
+      }
+      return outcomes;
+    }
+
+    await Promise.all(
+      ready.map(async (item) => {
+        try {
+          const result = await gateway.send(item.sms);
+          outcomes.push({ id: item.id, gatewayMessageId: result.gatewayMessageId });
+        } catch (error) {
+          outcomes.push({ failure: failureOf(item.id, error) });
+        }
+      }),
+    );
+    return outcomes;
   }
 
-  private async publish(message: OutboxMessage): Promise<null> {
-    const payload = message.payload as { type?: string; caseId?: string; alertIds?: string[] };
+  /** Publishes dashboard rows. The alerts of all the rows' cases are read in one query. */
+  private async publishAll(messages: OutboxMessage[]): Promise<Outcome[]> {
+    if (messages.length === 0) return [];
+    const alertCaseIds = messages
+      .map((message) => message.payload as DashboardPayload)
+      .filter((payload) => payload.type === 'alerts' && payload.caseId)
+      .map((payload) => payload.caseId as string);
+    let alertsByCase: Map<string, CaseAlert[]>;
+    try {
+      alertsByCase = groupByCase(await this.cases.listAlertsOfCases([...new Set(alertCaseIds)]));
+    } catch (error) {
+      return messages.map((message) => ({ failure: failureOf(message.id, error) }));
+    }
+
+    return Promise.all(
+      messages.map(async (message): Promise<Outcome> => {
+        try {
+          await this.publish(message, alertsByCase);
+          return { id: message.id, gatewayMessageId: null };
+        } catch (error) {
+          return { failure: failureOf(message.id, error) };
+        }
+      }),
+    );
+  }
+
+  private async publish(message: OutboxMessage, alertsByCase: Map<string, CaseAlert[]>): Promise<void> {
+    const payload = message.payload as DashboardPayload;
     if (payload.type === 'alerts' && payload.caseId) {
       // A face-match update names its own alerts; a report's update publishes all of the case's.
-      const alerts = await this.cases.listAlertsOfCase(payload.caseId);
+      const alerts = alertsByCase.get(payload.caseId) ?? [];
       const wanted = payload.alertIds ? new Set(payload.alertIds) : undefined;
       for (const alert of alerts.filter((item) => !wanted || wanted.has(item.id))) {
         const { jurisdictionCode, ...view } = alert;
@@ -127,6 +184,31 @@ export class OutboxDelivery {
         'unknown dashboard event type; marking it sent',
       );
     }
-    return null;
   }
+}
+
+type CaseAlert = AlertView & { jurisdictionCode: string };
+
+interface DashboardPayload {
+  type?: string;
+  caseId?: string;
+  alertIds?: string[];
+}
+
+/** What became of one row: delivered (with the gateway's message id, if any) or failed. */
+type Outcome = { id: string; gatewayMessageId: string | null } | { failure: DeliveryFailure };
+
+function failureOf(id: string, error: unknown): DeliveryFailure {
+  const retryable = !(error instanceof SmsGatewayError) || error.retryable;
+  return { id, message: (error as Error).message, retryable };
+}
+
+function groupByCase(alerts: CaseAlert[]): Map<string, CaseAlert[]> {
+  const byCase = new Map<string, CaseAlert[]>();
+  for (const alert of alerts) {
+    const list = byCase.get(alert.case.id) ?? [];
+    list.push(alert);
+    byCase.set(alert.case.id, list);
+  }
+  return byCase;
 }

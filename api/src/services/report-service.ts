@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings, dutyMinutes } from '../cases/deadlines.js';
+import { ApiError } from '../errors.js';
 import type { LiveDistrictLocatorHolder } from '../geofence/live-district-locator.js';
 import type { DeadlinePrompter } from '../jobs/deadline-queue.js';
 import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
 import { createLogger } from '../logger.js';
-import type { CaseRepository, ChildSex, NewPhoto, NewReport, Post } from '../repositories/case-repository.js';
+import type {
+  CaseRepository,
+  ChildSex,
+  IdempotentCase,
+  NewPhoto,
+  NewReport,
+  Post,
+} from '../repositories/case-repository.js';
 import type { GeofenceMatch, JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
 import { officerAlertSms, reporterConfirmationSms } from './sms-text.js';
 import { createTrackingCode } from './tracking-code.js';
@@ -24,6 +33,8 @@ export interface ReportReceipt {
   province: { code: string; name: string; nameUr: string | null } | null;
   onBorder: boolean;
   alerted: Post[];
+  /** True when an earlier request with the same Idempotency-Key created this case. */
+  replayed: boolean;
 }
 
 /** The deadline settings of new cases, and the function that queues their delayed escalation prompts. */
@@ -70,6 +81,7 @@ export class ReportService {
     trackingCode: string,
     match: GeofenceMatch | undefined,
     routedWithVersionId: number | null,
+    idempotency: NewReport['idempotency'],
   ): NewReport {
     return {
       ...input,
@@ -81,25 +93,46 @@ export class ReportService {
       dashboardEvent: match ? 'alerts' : 'case-unassigned',
       routedWithVersionId,
       deadlines: dutyMinutes(this.clocks.settings),
+      idempotency,
     };
   }
 
-  async submit(input: ReportInput, photo?: NewPhoto): Promise<ReportReceipt> {
+  /**
+   * Stores a report. With an idempotency key, a repeat of an earlier request returns that request's
+   * case instead of a second one, and the same key with another request is rejected.
+   */
+  async submit(input: ReportInput, photo?: NewPhoto, idempotencyKey?: string): Promise<ReportReceipt> {
     const { cases, jurisdictions } = this.repositories;
+    const idempotency = idempotencyKey
+      ? { key: idempotencyKey, requestSha256: hashReport(input, photo) }
+      : undefined;
+    if (idempotency) {
+      const earlier = await this.findEarlier(idempotency);
+      if (earlier) return earlier;
+    }
 
     const trackingCode = createTrackingCode();
     const located = this.locateInMemory(input);
     let match = located?.match;
     let stored = located
-      ? await cases.insertReport(this.newReport(input, photo, trackingCode, match, located.versionId))
+      ? await cases.insertReport(
+          this.newReport(input, photo, trackingCode, match, located.versionId, idempotency),
+        )
       : undefined;
 
+    if (!stored && idempotency) {
+      // A concurrent request with the same key may have stored its case first.
+      const earlier = await this.findEarlier(idempotency);
+      if (earlier) return earlier;
+    }
     if (!stored) {
       // No in-memory locator, or a boundary publish made its version stale: PostGIS geofences against
       // the live version in the same moment, so the insert needs no version check.
       if (located) this.locator?.invalidate(located.versionId);
       match = await jurisdictions.geofence(input.lastSeen.lon, input.lastSeen.lat);
-      stored = await cases.insertReport(this.newReport(input, photo, trackingCode, match, null));
+      stored = await cases.insertReport(this.newReport(input, photo, trackingCode, match, null, idempotency));
+      const earlier = !stored && idempotency ? await this.findEarlier(idempotency) : undefined;
+      if (earlier) return earlier;
       if (!stored) throw new Error('insert-report.sql stored nothing without a version check');
     }
     const alerts = match ? alertsFor(match, trackingCode, input) : [];
@@ -108,7 +141,9 @@ export class ReportService {
       { caseId: stored.id, district: match?.district.code ?? null, outbox: stored.outboxIds.length },
       match ? 'report stored and routed' : 'report stored outside every district; queued as unassigned',
     );
-    await this.enqueueOutbox(stored.id, stored.outboxIds).catch((error: Error) => {
+    // The report is stored, so the response need not wait for Redis: the outbox rows are delivered
+    // by this job or, if it never arrives, by the sweeper after its grace period.
+    void this.enqueueOutbox(stored.id, stored.outboxIds).catch((error: Error) => {
       log.warn(
         { caseId: stored.id, err: error.message },
         'could not queue outbox; the sweeper will deliver it',
@@ -126,6 +161,7 @@ export class ReportService {
       province: match ? publicRef(match.province) : null,
       onBorder: match?.onBorder ?? false,
       alerted: alerts.map((alert) => alert.post),
+      replayed: false,
     };
   }
 
@@ -144,6 +180,25 @@ export class ReportService {
         'could not queue the deadline prompts; the sweeper will escalate',
       );
     });
+  }
+
+  /** Returns the receipt of the case an earlier request with this key created, if there is one. */
+  private async findEarlier(idempotency: {
+    key: string;
+    requestSha256: Buffer;
+  }): Promise<ReportReceipt | undefined> {
+    const earlier = await this.repositories.cases.findByIdempotencyKey(idempotency.key);
+    if (!earlier) return undefined;
+    if (!earlier.requestSha256.equals(idempotency.requestSha256)) {
+      throw new ApiError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used for a different report. Send a new key with each new report.',
+        'Idempotency-Key',
+      );
+    }
+    log.info({ caseId: earlier.id }, 'repeated report; returned the case its first request created');
+    return replayedReceipt(earlier);
   }
 
   /** Queues the face job for the case's photo; on failure the faces sweeper queues it later. */
@@ -170,6 +225,33 @@ function alertsFor(match: GeofenceMatch, trackingCode: string, input: ReportInpu
     post,
     smsBody: officerAlertSms(trackingCode, input, match, post),
   }));
+}
+
+/**
+ * Hashes the content of a report, so that a reused idempotency key with another report is caught. The
+ * parsed input is hashed, not the raw body, so that field order and spacing do not matter.
+ */
+function hashReport(input: ReportInput, photo: NewPhoto | undefined): Buffer {
+  return createHash('sha256')
+    .update(
+      JSON.stringify({ ...input, lastSeen: { ...input.lastSeen, at: input.lastSeen.at.toISOString() } }),
+    )
+    .update(photo?.sha256 ?? 'no photo')
+    .digest();
+}
+
+function replayedReceipt(earlier: IdempotentCase): ReportReceipt {
+  return {
+    id: earlier.id,
+    trackingCode: earlier.trackingCode,
+    createdAt: earlier.createdAt.toISOString(),
+    district: earlier.district,
+    region: earlier.region,
+    province: earlier.province,
+    onBorder: earlier.onBorder,
+    alerted: earlier.alerted,
+    replayed: true,
+  };
 }
 
 function publicRef(ref: { code: string; name: string; nameUr: string | null }) {

@@ -19,4 +19,21 @@ export class LogSmsGateway implements SmsGateway {
     );
     return { gatewayMessageId: `log-${result.rows[0]?.id}` };
   }
+
+  /** Writes all the messages in one statement, so a busy worker pays one round trip per job. */
+  async sendMany(messages: SmsMessage[]): Promise<SmsSendResult[]> {
+    const result = await this.db.raw<{ rows: { outbox_id: string; id: number }[] }>(
+      `INSERT INTO sms_log (outbox_id, recipient, body)
+       SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[])
+       ON CONFLICT (outbox_id) DO UPDATE SET outbox_id = EXCLUDED.outbox_id
+       RETURNING outbox_id, id`,
+      [
+        messages.map((message) => message.idempotencyKey),
+        messages.map((message) => message.recipient),
+        messages.map((message) => message.body),
+      ],
+    );
+    const idByKey = new Map(result.rows.map((row) => [row.outbox_id, row.id]));
+    return messages.map((message) => ({ gatewayMessageId: `log-${idByKey.get(message.idempotencyKey)}` }));
+  }
 }

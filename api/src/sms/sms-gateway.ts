@@ -18,6 +18,11 @@ export interface SmsSendResult {
 export interface SmsGateway {
   readonly name: string;
   send(message: SmsMessage): Promise<SmsSendResult>;
+  /**
+   * Sends several messages in one call, when the gateway can; results are in the order of
+   * `messages`. A throw fails them all, and each is retried with its own key.
+   */
+  sendMany?(messages: SmsMessage[]): Promise<SmsSendResult[]>;
 }
 
 /** A failure the gateway reported; `retryable` is false for messages it will never accept. */

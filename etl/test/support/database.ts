@@ -14,11 +14,12 @@ export function connectTestDatabase(): Knex {
 
 /**
  * Creates a separate database with the schema and the bundled boundaries live, for tests that
- * publish versions and so must not change what the shared test database routes to.
+ * publish versions and so must not change what the shared test database routes to. Returns a
+ * connection, the database URL (for a platform started on it) and a function that drops it.
  */
 export async function createScratchDatabase(
   suffix: string,
-): Promise<{ db: Knex; drop: () => Promise<void> }> {
+): Promise<{ db: Knex; url: string; drop: () => Promise<void> }> {
   const base = new URL(process.env.TEST_DATABASE_URL as string);
   const name = `${base.pathname.slice(1)}_${suffix}`;
   const adminUrl = new URL(base);
@@ -36,6 +37,7 @@ export async function createScratchDatabase(
   await importOsmPakistan(db, { publish: true, createdBy: 'test-setup' });
   return {
     db,
+    url: url.toString(),
     drop: async () => {
       await db.destroy();
       const cleanup = new pg.Client({ connectionString: adminUrl.toString() });

@@ -1,10 +1,11 @@
 // The page's view, kept in the URL hash (#/search, #/review, #/) so that links and the back button work
 // and the API's single index.html serves every view.
-export type View = 'dashboard' | 'search' | 'review' | 'deadlines';
+export type View = 'dashboard' | 'search' | 'review' | 'boundaries' | 'deadlines';
 
 function viewFromHash(hash: string): View {
   if (hash.startsWith('#/search')) return 'search';
   if (hash.startsWith('#/review')) return 'review';
+  if (hash.startsWith('#/boundaries')) return 'boundaries';
   if (hash.startsWith('#/deadlines')) return 'deadlines';
   return 'dashboard';
 }
@@ -25,5 +26,6 @@ export const VIEW_HASH: Record<View, string> = {
   dashboard: '#/',
   search: '#/search',
   review: '#/review',
+  boundaries: '#/boundaries',
   deadlines: '#/deadlines',
 };

@@ -8,13 +8,16 @@ import type {
   StyleSpecification,
 } from 'maplibre-gl';
 import type { Language } from '../i18n/locale.svelte';
+import { worldLand } from './land';
 
 export const DISTRICT_SOURCE = 'districts';
 export const LABEL_SOURCE = 'district-labels';
 export const CASE_SOURCE = 'cases';
+export const LAND_SOURCE = 'land';
 
 export const LAYER = {
   background: 'background',
+  land: 'land',
   basemap: 'basemap',
   districtFill: 'district-fill',
   districtOutline: 'district-outline',
@@ -30,7 +33,9 @@ const LATIN_FONT = 'Noto Sans Regular';
 const ARABIC_FONT = 'Noto Naskh Arabic Regular';
 
 const COLOR = {
-  background: '#d9e3ea',
+  // Sea: everything that no land polygon covers.
+  background: '#c9dcea',
+  land: '#e4e0d5',
   districtFill: '#f6f4ee',
   districtOutline: '#7b8797',
   selectedFill: '#f4b942',
@@ -72,6 +77,8 @@ export function buildMapStyle(options: {
 
   if (options.basemapTileUrl) {
     layers.push({ id: LAYER.basemap, type: 'raster', source: LAYER.basemap });
+  } else {
+    layers.push({ id: LAYER.land, type: 'fill', source: LAND_SOURCE, paint: { 'fill-color': COLOR.land } });
   }
 
   layers.push(
@@ -144,7 +151,7 @@ export function buildMapStyle(options: {
       [CASE_SOURCE]: { type: 'geojson', data: emptyCollection, promoteId: 'caseId' },
       ...(options.basemapTileUrl
         ? { [LAYER.basemap]: { type: 'raster' as const, tiles: [options.basemapTileUrl], tileSize: 256 } }
-        : {}),
+        : { [LAND_SOURCE]: { type: 'geojson' as const, data: worldLand() } }),
     },
     layers,
   };

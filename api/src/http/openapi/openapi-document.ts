@@ -4,6 +4,7 @@ import { transitionInput } from '../../cases/case-states.js';
 import { accountBody } from '../routes/account-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
+import { BOUNDARY_ROLES, publishBody, versionsQuery } from '../routes/boundary-import-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
 import {
   DISTRICT_COUNT_ROLES,
@@ -12,7 +13,14 @@ import {
 } from '../routes/deadline-dashboard-routes.js';
 import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
-type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'administrators' | 'district counts';
+type Who =
+  | 'anyone'
+  | 'case roles'
+  | 'national roles'
+  | 'signed in'
+  | 'boundary roles'
+  | 'administrators'
+  | 'district counts';
 
 interface Operation {
   method: 'get' | 'post' | 'delete';
@@ -32,6 +40,7 @@ const WHO_TEXT: Record<Who, string> = {
   'signed in': 'Any signed-in account.',
   'case roles': `Roles ${CASE_ROLES.join(', ')}, within their jurisdiction.`,
   'national roles': `Roles ${NATIONAL_ROLES.join(', ')}.`,
+  'boundary roles': `Roles ${BOUNDARY_ROLES.join(', ')}; a GIS officer only for jurisdictions of their own province (403 BOUNDARY_OUTSIDE_PROVINCE).`,
   administrators: 'Role administrator.',
   'district counts': `Roles ${DISTRICT_COUNT_ROLES.join(', ')}; an RPO or IG within their region or province.`,
 };
@@ -63,7 +72,10 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api/reports',
     who: 'anyone',
-    summary: 'Report a missing child (JSON, or multipart with one photo).',
+    summary:
+      'Report a missing child (JSON, or multipart with one photo). An optional Idempotency-Key header ' +
+      '(16-128 characters, the same on every retry) makes a retry return the first case ' +
+      '(header Idempotent-Replayed: true); 422 IDEMPOTENCY_KEY_REUSED for the same key with another report.',
     multipart: true,
     responses: { '201': 'Stored; the tracking code.' },
   },
@@ -213,6 +225,52 @@ export const OPERATIONS: Operation[] = [
     who: 'national roles',
     summary: 'The audit trail, newest first; page with next.',
     query: auditQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/boundary-imports',
+    who: 'boundary roles',
+    summary:
+      'Upload a boundary file (multipart field `file`; repeat it for the loose parts of one shapefile) with optional ' +
+      'fields level, layer, srid, encoding, replace and mapping (JSON with code, name, nameUr, parent). Creates a draft ' +
+      'and returns its validation report. 400 LAYER_REQUIRED, SRID_REQUIRED or ENCODING_REQUIRED name the field to supply; ' +
+      '413 BOUNDARY_FILE_TOO_LARGE.',
+    multipart: true,
+    responses: { '201': 'The draft version id and its validation report.' },
+  },
+  {
+    method: 'get',
+    path: '/api/boundary-imports/{versionId}',
+    who: 'boundary roles',
+    summary: 'A boundary version and its import validation report.',
+  },
+  {
+    method: 'get',
+    path: '/api/boundary-imports/{versionId}/preview',
+    who: 'boundary roles',
+    summary:
+      "GeoJSON of the version's imported level and of the live boundaries of the same level, in the province(s) it changes, simplified for display.",
+  },
+  {
+    method: 'post',
+    path: '/api/boundary-imports/{versionId}/publish',
+    who: 'boundary roles',
+    summary:
+      'Make a draft live and re-route the open cases whose district changes; 409 BOUNDARY_DRAFT_OUTDATED, VERSION_REMOVES_CODES or VERSION_HAS_ORPHANS when it cannot be.',
+    body: publishBody,
+  },
+  {
+    method: 'post',
+    path: '/api/boundary-versions/rollback',
+    who: 'boundary roles',
+    summary: 'Make the previously live boundary version live again and re-route the open cases back.',
+  },
+  {
+    method: 'get',
+    path: '/api/boundary-versions',
+    who: 'boundary roles',
+    summary: 'Boundary versions, newest first: drafts, the live one and retired ones.',
+    query: versionsQuery,
   },
   {
     method: 'get',

@@ -45,7 +45,8 @@ export function reportRoutes(
     // Validate everything before writing anything: a bad photo must not leave a case behind.
     const report = parseReport(body);
     const photo = photoUpload ? await preparePhoto(photoUpload, options.maxPhotoPixels) : undefined;
-    const receipt = await reports.submit(report, photo);
+    const receipt = await reports.submit(report, photo, readIdempotencyKey(request.get('idempotency-key')));
+    if (receipt.replayed) response.set('idempotent-replayed', 'true');
     response.status(201).location(`/api/track/${receipt.trackingCode}`).json(receipt);
   });
 
@@ -97,4 +98,21 @@ export function reportRoutes(
   });
 
   return router;
+}
+
+/**
+ * Checks the optional Idempotency-Key header: a client-made random string (a UUID fits), the same on
+ * every retry of one report.
+ */
+function readIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(header)) {
+    throw new ApiError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 16 to 128 letters, digits, "-" or "_", such as a random UUID.',
+      'Idempotency-Key',
+    );
+  }
+  return header;
 }

@@ -1,0 +1,53 @@
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Groups items for a slow call (a Redis round trip) with at most one call in flight. An item that
+ * arrives while a call runs waits for it, and all items that waited go into the next call together.
+ *
+ * Under light load each item gets its own call at once. Under heavy load the calls grow instead of
+ * their number, as a database's group commit does, and no timer adds delay on a quiet system.
+ */
+export class CallBatcher<T> {
+  private waiting: Waiting<T>[] = [];
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    /** Sends one batch; a throw fails every item of that batch. */
+    private readonly send: (items: T[]) => Promise<void>,
+    /** Maximum items per call. */
+    private readonly maxBatch = 100,
+  ) {}
+
+  /** Adds an item. Resolves once the call that carried it succeeded. */
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      if (!this.inFlight) this.inFlight = this.sendUntilEmpty();
+    });
+  }
+
+  /** Waits until every item added so far has been sent (or has failed). */
+  async drain(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  private async sendUntilEmpty(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.maxBatch);
+        try {
+          await this.send(batch.map((waiting) => waiting.item));
+          for (const waiting of batch) waiting.resolve();
+        } catch (error) {
+          for (const waiting of batch) waiting.reject(error as Error);
+        }
+      }
+    } finally {
+      this.inFlight = null;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/**
+ * Starts the server as `npm start` runs it (the API process and its outbox worker process) on
+ * `port`, logging only warnings, with the public rate limit lifted. `env` adds or overrides
+ * settings. Resolves once GET /api/health returns 200.
+ */
+export async function startBenchServer(
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'api/src/main.ts', ...(process.env.BENCH_API_ONLY ? ['--api-only'] : [])],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_PREFIX: 'talash-bench',
+        LOG_LEVEL: 'warn',
+        PUBLIC_REPORTS_PER_MINUTE: '10000000',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return server;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  server.kill('SIGKILL');
+  throw new Error('the benchmark server did not become healthy within 30 s');
+}
