@@ -28,7 +28,10 @@ const SAMPLE_REPORTS: [
   ['Unknown (sample)', 9, 'male', 23.9, 64.9, 3, 'seen on a fishing boat; place outside every district'],
 ];
 
-/** Loads a DPO for every live district and an RPO for every live region, and sample reports once. */
+/**
+ * Loads a DPO for every live district, an RPO for every live region and an IG for every live
+ * province, and sample reports once.
+ */
 export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; reports: number }> {
   const dutyOfficers = await loadSampleDutyOfficers(db);
 

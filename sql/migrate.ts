@@ -5,6 +5,8 @@ import * as boundaryImport from './migrations/20261204000300_boundary_import.js'
 import * as faces from './migrations/20261204000400_faces.js';
 import * as accounts from './migrations/20261204000500_accounts.js';
 import * as alertCaseIndex from './migrations/20261204000600_alert_case_index.js';
+import * as deadlineClocks from './migrations/20261204000700_deadline_clocks.js';
+import * as caseDuplicates from './migrations/20261204000710_case_duplicates.js';
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -19,6 +21,8 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000500_accounts', accounts],
   ['20261204000600_alert_case_index', alertCaseIndex],
   ['20261204001000_report_idempotency', reportIdempotency],
+  ['20261204000700_deadline_clocks', deadlineClocks],
+  ['20261204000710_case_duplicates', caseDuplicates],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DEADLINE_SETTINGS } from './cases/deadlines.js';
 
 // Runtime configuration, read once from the environment. Every value has a default that works on a
 // developer machine with local PostgreSQL and Redis; production sets them explicitly.
@@ -75,6 +76,22 @@ const configSchema = z.object({
   FACES_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** BullMQ lock of a face job; detection of one photo takes up to a few seconds. */
   FACES_LOCK_MS: z.coerce.number().int().positive().default(60_000),
+  /** Minutes from the alert to the district within which the police must register the FIR. */
+  FIR_DEADLINE_MINUTES: z.coerce.number().int().positive().default(DEFAULT_DEADLINE_SETTINGS.firMinutes),
+  /** Minutes from the alert to the district within which the police must contact the reporter. */
+  CONTACT_DEADLINE_MINUTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_DEADLINE_SETTINGS.contactMinutes),
+  /** Minutes after the escalation to the RPO at which a duty still not done goes to the IG. */
+  IG_ESCALATION_AFTER_MINUTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_DEADLINE_SETTINGS.igAfterMinutes),
+  /** How often the worker looks for missed deadlines, in milliseconds; delayed jobs prompt sooner. */
+  DEADLINE_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /**
    * Largest boundary file a GIS officer may upload, in bytes, per file. The default, 200 MiB, is a
    * guess that leaves room for a province's police stations as an unsimplified shapefile.

@@ -13,6 +13,13 @@ import { LiveDistrictLocatorHolder } from './geofence/live-district-locator.js';
 import { createApp } from './http/app.js';
 import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
+import {
+  createDeadlineQueue,
+  type DeadlineJobData,
+  type DeadlinePrompt,
+  enqueueDeadlinePrompts,
+} from './jobs/deadline-queue.js';
+import { startDeadlineWorker } from './jobs/deadline-worker.js';
 import { createFacesQueue, enqueueFaceJobs, type FaceJobData } from './jobs/faces-queue.js';
 import { startFacesWorker } from './jobs/faces-worker.js';
 import { OutboxJobBatcher } from './jobs/outbox-job-batcher.js';
@@ -20,22 +27,29 @@ import { createOutboxQueue, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
+import { AlertRepository } from './repositories/alert-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { BoundaryReviewRepository } from './repositories/boundary-review-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
+import { DashboardRepository } from './repositories/dashboard-repository.js';
+import { DeadlineRepository } from './repositories/deadline-repository.js';
+import { DuplicateRepository } from './repositories/duplicate-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
+import { AccountAdminService } from './services/account-admin-service.js';
 import { AccountService } from './services/account-service.js';
 import { BoundaryImportService } from './services/boundary-import-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
+import { DeadlineClockService } from './services/deadline-clock-service.js';
+import { DuplicateService } from './services/duplicate-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
@@ -73,6 +87,10 @@ export interface Platform {
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
     boundaryReview: BoundaryReviewRepository;
+    deadlines: DeadlineRepository;
+    alerts: AlertRepository;
+    duplicates: DuplicateRepository;
+    dashboard: DashboardRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -86,6 +104,9 @@ export interface Platform {
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
     boundaryImports: BoundaryImportService;
+    deadlineClock: DeadlineClockService;
+    duplicates: DuplicateService;
+    accountAdmin: AccountAdminService;
   };
   faces: {
     detector: FaceDetector;
@@ -97,6 +118,8 @@ export interface Platform {
   sessions: OfficerSessions;
   hub: SseHub;
   gateway: SmsGateway;
+  /** Delayed prompts for deadline escalations, run by the worker. */
+  deadlineQueue: Queue<DeadlineJobData>;
 }
 
 export interface PlatformOptions {
@@ -104,6 +127,8 @@ export interface PlatformOptions {
   gateway?: SmsGateway;
   /** A face detector to use instead of starting one; tests share one so the model loads once. */
   faceDetector?: FaceDetector;
+  /** The clock of deadline checks; tests pass one they can move forward. */
+  now?: () => Date;
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
@@ -125,6 +150,10 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
     boundaryReview: new BoundaryReviewRepository(db),
+    deadlines: new DeadlineRepository(db),
+    alerts: new AlertRepository(),
+    duplicates: new DuplicateRepository(db),
+    dashboard: new DashboardRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -141,10 +170,21 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     await faces.galleries.syncAll();
   };
 
+  const deadlineQueue = createDeadlineQueue(redis, config.REDIS_PREFIX);
+  const now = options.now ?? (() => new Date());
+  const clocks = {
+    settings: {
+      firMinutes: config.FIR_DEADLINE_MINUTES,
+      contactMinutes: config.CONTACT_DEADLINE_MINUTES,
+      igAfterMinutes: config.IG_ESCALATION_AFTER_MINUTES,
+    },
+    prompt: (prompts: DeadlinePrompt[]) => enqueueDeadlinePrompts(deadlineQueue, prompts, now),
+  };
+
   const districtLocator = new LiveDistrictLocatorHolder(db);
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator),
+    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator, clocks),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,
@@ -183,8 +223,30 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
         workflow: repositories.caseWorkflow,
         jurisdictions: repositories.jurisdictions,
         audit: repositories.audit,
+        deadlines: repositories.deadlines,
+        alerts: repositories.alerts,
       },
       enqueueCaseOutbox,
+      clocks,
+    ),
+    deadlineClock: new DeadlineClockService(
+      db,
+      repositories,
+      enqueueCaseOutbox,
+      clocks.prompt,
+      clocks.settings,
+      now,
+    ),
+    duplicates: new DuplicateService(
+      db,
+      {
+        duplicates: repositories.duplicates,
+        workflow: repositories.caseWorkflow,
+        caseEvents: repositories.caseEvents,
+        audit: repositories.audit,
+      },
+      async () => (await faces.galleries.ready()).cases,
+      FACE_MATCH_THRESHOLD,
     ),
     boundaryImports: new BoundaryImportService(
       db,
@@ -193,6 +255,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       districtLocator,
     ),
   };
+  const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
 
   return {
@@ -202,12 +265,13 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     queue,
     outboxJobs,
     repositories,
-    services,
+    services: { ...services, accountAdmin },
     faces,
     sessions,
     hub: new SseHub(),
     gateway,
     districtLocator,
+    deadlineQueue,
   };
 }
 
@@ -322,7 +386,16 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
     },
   );
 
+  const stopDeadlines = await startDeadlineWorker(
+    platform.redis,
+    config.REDIS_PREFIX,
+    platform.deadlineQueue,
+    platform.services.deadlineClock,
+    { sweepIntervalMs: config.DEADLINE_SWEEP_INTERVAL_MS, lockDurationMs: config.OUTBOX_LOCK_MS },
+  );
+
   return async () => {
+    await stopDeadlines();
     await stopFaces();
     await stopOutbox();
     await platform.faces.galleries.release();
@@ -333,6 +406,7 @@ export async function closePlatform(platform: Platform): Promise<void> {
   await platform.outboxJobs.drain();
   await platform.queue.close();
   await platform.faces.queue.close();
+  await platform.deadlineQueue.close();
   if (platform.faces.ownsDetector) await platform.faces.detector.close();
   platform.redis.disconnect();
   await platform.db.destroy();

@@ -50,7 +50,11 @@ describe('case states', () => {
     expect(transitionInput.safeParse({ to: 'closed' }).success).toBe(false);
     expect(transitionInput.safeParse({ to: 'closed', reason: '  ' }).success).toBe(false);
     expect(transitionInput.safeParse({ to: 'transferred' }).success).toBe(false);
-    expect(transitionInput.safeParse({ to: 'transferred', toDistrict: 'PK-PB-KASUR' }).success).toBe(true);
+    expect(transitionInput.safeParse({ to: 'transferred', toDistrict: 'PK-PB-KASUR' }).success).toBe(false);
+    expect(
+      transitionInput.safeParse({ to: 'transferred', toDistrict: 'PK-PB-KASUR', reason: 'seen in Kasur' })
+        .success,
+    ).toBe(true);
     expect(transitionInput.safeParse({ to: 'acknowledged', firNumber: 'x' }).success).toBe(false);
     expect(transitionInput.safeParse({ to: 'found' }).success).toBe(false);
   });

@@ -262,6 +262,7 @@ describe('case transitions', () => {
     const unknown = await call('POST', `/api/cases/${created.id}/transitions`, dpo, {
       to: 'transferred',
       toDistrict: 'PK-XX-NOWHERE',
+      reason: 'seen in Kasur',
     });
     expect(unknown.body.error.code).toBe('UNKNOWN_DISTRICT');
     const moved = await call('POST', `/api/cases/${created.id}/transitions`, dpo, {

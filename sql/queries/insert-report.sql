@@ -13,6 +13,8 @@
 -- caller then geofences again.
 -- $30 the client's idempotency key (or null), $31 the hash of the request. Nothing is stored either
 -- when a case with that key exists: the caller then answers with that case.
+-- $32 deadline duties and $33 their minutes: the clocks of a case routed to a district ($11 not null),
+-- started at the case's creation time, truncated to milliseconds like a JavaScript Date.
 WITH new_case AS (
   INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description, last_seen_at, last_seen,
                      reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border,
@@ -27,6 +29,13 @@ new_photo AS (
   SELECT new_case.id, $16, $17, $18, $19, $20, $21
   FROM new_case
   WHERE $16::bytea IS NOT NULL
+),
+new_deadlines AS (
+  INSERT INTO case_deadlines (case_id, duty, started_at, due_at)
+  SELECT new_case.id, deadline.duty, date_trunc('milliseconds', new_case.created_at),
+         date_trunc('milliseconds', new_case.created_at) + make_interval(mins => deadline.minutes)
+  FROM new_case, unnest($32::text[], $33::integer[]) AS deadline (duty, minutes)
+  WHERE $11::integer IS NOT NULL
 ),
 new_alerts AS (
   INSERT INTO alerts (case_id, jurisdiction_id, post)

@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadlineClockService } from '../../api/src/services/deadline-clock-service.js';
 import { FakeSmsGateway } from '../../api/test/support/fake-sms-gateway.js';
 import {
   createTestAccount,
@@ -306,5 +307,84 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
       path: path.join(SCREENSHOT_DIR, 'talash-dispatcher-ur-360.png'),
       fullPage: true,
     });
+  });
+  it('counts down each deadline and marks a missed one', async () => {
+    // Kasur, where no other browser test files reports, so the DPO's board shows only these cases.
+    const kasurPoint = { lat: 31.1167, lon: 74.45 };
+    const fileReport = async (name: string) => {
+      const response = await fetch(`${platform.baseUrl}/api/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          child: { name, age: 6, sex: 'male', description: 'white kurta' },
+          lastSeen: { ...kasurPoint, at: new Date().toISOString() },
+          reporter: { name: 'Test Reporter', phone: '+923001234567' },
+        }),
+      });
+      expect(response.status).toBe(201);
+      const receipt = (await response.json()) as { id: string; district: { code: string } };
+      expect(receipt.district.code).toBe('PK-PB-KASUR');
+      return receipt.id;
+    };
+    const running = await fileReport(`Countdown Child ${Date.now().toString(36)}`);
+    const missed = await fileReport(`Missed Child ${Date.now().toString(36)}`);
+
+    // Escalates the second case with a clock 2 hours ahead: the real escalation the worker would make.
+    const { db, repositories, services } = platform.platform;
+    const [clock] = await db('case_deadlines').where({ case_id: missed, duty: 'fir' });
+    const later = new DeadlineClockService(
+      db,
+      repositories,
+      async () => undefined,
+      async () => undefined,
+      services.deadlineClock.settings,
+      () => new Date(clock.started_at.getTime() + 2 * 3600_000),
+    );
+    expect(await later.escalate({ caseId: missed, duty: 'fir', level: 'RPO' })).toBe(true);
+
+    const dpo = await createTestAccount(platform, 'dpo', 'PK-PB-KASUR');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const board = await context.newPage();
+    try {
+      await board.goto(`${platform.baseUrl}/`);
+      await board.getByLabel('Username', { exact: true }).fill(dpo.username);
+      await board.getByLabel('Password', { exact: true }).fill(dpo.password);
+      await board.getByRole('button', { name: 'Sign in' }).click();
+      await board.getByRole('link', { name: 'Deadlines' }).click();
+      await board.getByTestId('urgent-cases').waitFor();
+
+      const runningRow = board.locator(`li[data-case-id="${running}"]`);
+      const missedRow = board.locator(`li[data-case-id="${missed}"]`);
+      const firCountdown = runningRow.locator('[data-duty="fir"] [data-testid="countdown"]');
+      const first = (await firCountdown.textContent())?.trim() ?? '';
+      expect(first).toMatch(/^1:5\d:\d\d$/);
+      expect(
+        await runningRow.locator('[data-duty="contact"] [data-testid="countdown"]').textContent(),
+      ).toMatch(/^2[34]:\d\d:\d\d$/);
+      await expect
+        .poll(async () => (await firCountdown.textContent())?.trim(), { timeout: 5000 })
+        .not.toBe(first);
+      expect(await runningRow.getByTestId('breach-marker').count()).toBe(0);
+
+      await missedRow.getByTestId('breach-marker').waitFor();
+      expect(await missedRow.getByTestId('breach-marker').textContent()).toBe('Deadline missed');
+      expect(await missedRow.locator('[data-duty="fir"]').getAttribute('data-state')).toBe('breached');
+      expect(await missedRow.locator('[data-duty="fir"]').textContent()).toContain('Escalated to RPO');
+      // A case with a missed deadline comes before one whose deadlines still run.
+      const order = await board
+        .locator('[data-testid="urgent-cases"] > li')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-case-id')));
+      expect(order.indexOf(missed)).toBeLessThan(order.indexOf(running));
+      expect(await missedRow.locator('[data-duty="contact"]').getAttribute('data-state')).toBe('running');
+      await board.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-deadlines.png'), fullPage: true });
+
+      // Acknowledging from the board moves the case out of the unacknowledged group.
+      await runningRow.getByRole('button', { name: 'Acknowledge' }).click();
+      await expect.poll(() => runningRow.getByText('Not acknowledged').count(), { timeout: 5000 }).toBe(0);
+      const [kase] = await db('cases').where({ id: running }).select('status');
+      expect(kase.status).toBe('acknowledged');
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -55,7 +55,8 @@ export const transitionInput = z.discriminatedUnion('to', [
   z.object({ to: z.literal('recovered'), note: text(1000).optional() }).strict(),
   z.object({ to: z.literal('closed'), reason: text(1000) }).strict(),
   z
-    .object({ to: z.literal('transferred'), toDistrict: jurisdictionCode, reason: text(1000).optional() })
+    // The reason goes on the case timeline, so the receiving district knows why the case came.
+    .object({ to: z.literal('transferred'), toDistrict: jurisdictionCode, reason: text(1000) })
     .strict(),
 ]);
 

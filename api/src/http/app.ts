@@ -6,12 +6,15 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { boundaryImportRoutes } from './routes/boundary-import-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
+import { deadlineDashboardRoutes } from './routes/deadline-dashboard-routes.js';
 import { dispatchRoutes } from './routes/dispatch-routes.js';
+import { duplicateRoutes } from './routes/duplicate-routes.js';
 import { faceMatchRoutes } from './routes/face-match-routes.js';
 import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
@@ -132,6 +135,22 @@ export function createApp(platform: Platform): express.Express {
       maxUploadBytes: config.MAX_BOUNDARY_UPLOAD_BYTES,
     }),
   );
+  app.use(
+    '/api',
+    accountRoutes({ sessions, service: services.accountAdmin, accounts: repositories.accounts }),
+  );
+  app.use(
+    '/api',
+    deadlineDashboardRoutes({
+      sessions,
+      dashboard: repositories.dashboard,
+      deadlines: repositories.deadlines,
+      jurisdictions: repositories.jurisdictions,
+      audit: repositories.audit,
+      now: services.deadlineClock.now,
+    }),
+  );
+  app.use('/api', duplicateRoutes({ sessions, service: services.duplicates, audit: repositories.audit }));
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));
   });

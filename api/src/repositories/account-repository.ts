@@ -79,11 +79,33 @@ export class AccountRepository {
       .update({ revoked_at: this.db.fn.now() });
   }
 
+  /** Lists every account with its creation and deactivation time, by username. */
+  async list(): Promise<(Officer & { createdAt: Date; disabledAt: Date | null })[]> {
+    return this.db('accounts as a')
+      .orderBy('a.username')
+      .select([...OFFICER_COLUMNS, 'a.created_at as createdAt', 'a.disabled_at as disabledAt']);
+  }
+
+  async findById(accountId: string): Promise<(Officer & { disabledAt: Date | null }) | undefined> {
+    return this.db('accounts as a')
+      .where('a.id', accountId)
+      .first([...OFFICER_COLUMNS, 'a.disabled_at as disabledAt']);
+  }
+
+  /** Sets disabled_at on an enabled account. Returns false when it was disabled already. */
+  async disable(trx: Knex.Transaction, accountId: string): Promise<boolean> {
+    const changed = await trx('accounts')
+      .where({ id: accountId })
+      .whereNull('disabled_at')
+      .update({ disabled_at: trx.fn.now() });
+    return changed > 0;
+  }
+
   /** Ends every session of an account, for a disabled account or a changed password. */
-  async revokeAllSessions(accountId: string): Promise<number> {
-    return this.db('account_sessions')
+  async revokeAllSessions(accountId: string, connection: Knex | Knex.Transaction = this.db): Promise<number> {
+    return connection('account_sessions')
       .where({ account_id: accountId })
       .whereNull('revoked_at')
-      .update({ revoked_at: this.db.fn.now() });
+      .update({ revoked_at: connection.fn.now() });
   }
 }

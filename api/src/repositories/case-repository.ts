@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { readSqlFile } from '../../../sql/read-sql-file.js';
+import type { DeadlineDuty, EscalationLevel } from '../cases/deadlines.js';
 import { queryPrepared } from '../database.js';
 import type { GeofenceMatch } from './jurisdiction-repository.js';
 
@@ -21,6 +22,8 @@ export interface NewReport {
   dashboardEvent: 'alerts' | 'case-unassigned';
   /** Live version the in-memory geofencer used; null when PostGIS geofenced in the same moment. */
   routedWithVersionId: number | null;
+  /** Deadline clocks to start when the case is routed to a district; none for an unassigned case. */
+  deadlines: { duty: DeadlineDuty; minutes: number }[];
   /** The client's Idempotency-Key and a hash of the request, when the client sent a key. */
   idempotency?: { key: string; requestSha256: Buffer };
 }
@@ -70,6 +73,10 @@ export interface CaseView {
 export interface AlertView {
   id: string;
   post: Post;
+  /** 'report', 'face-match', 'escalation' (a missed deadline) or 'transfer' (a case transferred in). */
+  kind: string;
+  /** The missed duty of an escalation ('fir' or 'contact'); null for other kinds. */
+  deadlineDuty: string | null;
   createdAt: string;
   acknowledgedAt: string | null;
   case: CaseView;
@@ -178,6 +185,8 @@ export class CaseRepository {
         report.routedWithVersionId,
         report.idempotency?.key ?? null,
         report.idempotency?.requestSha256 ?? null,
+        report.deadlines.map((deadline) => deadline.duty),
+        report.deadlines.map((deadline) => deadline.minutes),
       ],
     );
     const row = rows[0];
@@ -204,7 +213,8 @@ export class CaseRepository {
   /** Alerts addressed to a jurisdiction (by code, in any boundary version), newest first. */
   async listAlerts(jurisdictionCode: string, limit: number): Promise<AlertView[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow)[] }>(
-      `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at, ${CASE_VIEW_COLUMNS}
+      `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
+              a.kind AS alert_kind, a.deadline_duty, ${CASE_VIEW_COLUMNS}
        FROM alerts a
        JOIN jurisdictions target ON target.id = a.jurisdiction_id
        JOIN cases c ON c.id = a.case_id
@@ -221,7 +231,8 @@ export class CaseRepository {
   /** Lists every alert, newest first: the national view. */
   async listAllAlerts(limit: number): Promise<AlertView[]> {
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow)[] }>(
-      `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at, ${CASE_VIEW_COLUMNS}
+      `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
+              a.kind AS alert_kind, a.deadline_duty, ${CASE_VIEW_COLUMNS}
        FROM alerts a
        JOIN cases c ON c.id = a.case_id
        LEFT JOIN jurisdictions d ON d.id = c.district_id
@@ -272,7 +283,7 @@ export class CaseRepository {
     if (caseIds.length === 0) return [];
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
-              target.code AS target_code, ${CASE_VIEW_COLUMNS}
+              a.kind AS alert_kind, a.deadline_duty, target.code AS target_code, ${CASE_VIEW_COLUMNS}
        FROM alerts a
        JOIN jurisdictions target ON target.id = a.jurisdiction_id
        JOIN cases c ON c.id = a.case_id
@@ -327,8 +338,10 @@ export class CaseRepository {
         'd.name_ur as districtNameUr',
       );
     if (!caseRow) return undefined;
+    // An escalation shows as its deadline line below, not as another alert.
     const alerts = await this.db('alerts')
       .where({ case_id: caseRow.id })
+      .whereNot({ kind: 'escalation' })
       .orderBy('created_at')
       .select('post', 'created_at as createdAt', 'acknowledged_at as acknowledgedAt');
     // Only the kind of event, the new state and the time: case_events details name officers and FIRs.
@@ -336,13 +349,24 @@ export class CaseRepository {
       .where({ case_id: caseRow.id, kind: 'status-changed' })
       .orderBy([{ column: 'at' }, { column: 'id' }])
       .select('at', this.db.raw("details->>'to' AS state"))) as { at: Date; state: string }[];
-    return { caseRow, alerts, stateChanges };
+    const missedDeadlines = (await this.db('case_events')
+      .where({ case_id: caseRow.id })
+      .whereIn('kind', ['deadline-missed', 'deadline-escalated'])
+      .orderBy([{ column: 'at' }, { column: 'id' }])
+      .select('at', this.db.raw("details->>'duty' AS duty"), this.db.raw("details->>'level' AS level"))) as {
+      at: Date;
+      duty: DeadlineDuty;
+      level: EscalationLevel;
+    }[];
+    return { caseRow, alerts, stateChanges, missedDeadlines };
   }
 }
 
 interface AlertRow {
   alert_id: string;
   post: Post;
+  alert_kind: string;
+  deadline_duty: string | null;
   alert_created_at: Date;
   acknowledged_at: Date | null;
 }
@@ -351,6 +375,8 @@ function toAlertView(row: CaseViewRow & AlertRow): AlertView {
   return {
     id: row.alert_id,
     post: row.post,
+    kind: row.alert_kind,
+    deadlineDuty: row.deadline_duty,
     createdAt: row.alert_created_at.toISOString(),
     acknowledgedAt: row.acknowledged_at ? row.acknowledged_at.toISOString() : null,
     case: toCaseView(row),

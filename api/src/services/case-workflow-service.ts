@@ -1,13 +1,23 @@
 import type { Knex } from 'knex';
 import type { Officer } from '../auth/roles.js';
 import { allowedMoves, type CaseState, canMove, type TransitionInput } from '../cases/case-states.js';
+import {
+  DEFAULT_DEADLINE_SETTINGS,
+  type DeadlineDuty,
+  dutiesDoneBy,
+  dutyMinutes,
+} from '../cases/deadlines.js';
 import { ApiError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import type { AlertRepository } from '../repositories/alert-repository.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
-import type { CaseWorkflowRepository } from '../repositories/case-workflow-repository.js';
+import type { CaseWorkflowRepository, LockedCase } from '../repositories/case-workflow-repository.js';
+import type { DeadlineRepository } from '../repositories/deadline-repository.js';
 import type { JurisdictionRef, JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
 import { caseStatusSms } from './case-status-sms.js';
+import { transferSms } from './deadline-sms.js';
 import { assertAccess } from './jurisdiction-access.js';
+import type { ReportClocks } from './report-service.js';
 
 const log = createLogger('CaseWorkflow');
 
@@ -30,8 +40,12 @@ export class CaseWorkflowService {
       workflow: CaseWorkflowRepository;
       jurisdictions: JurisdictionRepository;
       audit: AuditRepository;
+      deadlines: DeadlineRepository;
+      alerts: AlertRepository;
     },
     private readonly enqueueOutbox: (caseId: string, outboxIds: string[]) => Promise<void>,
+    /** Deadline lengths for a case that gets its first district by transfer, and their prompts. */
+    private readonly clocks: ReportClocks = { settings: DEFAULT_DEADLINE_SETTINGS },
   ) {}
 
   async transition(
@@ -43,7 +57,7 @@ export class CaseWorkflowService {
     const toDistrict =
       input.to === 'transferred' ? await this.receivingDistrict(input.toDistrict) : undefined;
 
-    const { result, outboxIds } = await this.db.transaction(async (trx) => {
+    const { result, outboxIds, transfer } = await this.db.transaction(async (trx) => {
       const locked = await this.repositories.workflow.lock(trx, caseId);
       if (!locked) throw new ApiError(404, 'CASE_NOT_FOUND', `No case has the id ${caseId}.`);
       assertAccess(officer, locked.path, `Case ${caseId}`);
@@ -71,7 +85,8 @@ export class CaseWorkflowService {
           ? { firNumber: input.firNumber, policeStation: input.policeStation }
           : {};
       const at = await this.repositories.workflow.setStatus(trx, caseId, { status: input.to, ...firFields });
-      if (toDistrict) await this.repositories.workflow.moveToDistrict(trx, caseId, toDistrict.id);
+      await this.repositories.deadlines.markDone(trx, caseId, dutiesDoneBy(input.to), input.to, at);
+      const transfer = toDistrict ? await this.transferIn(trx, locked, toDistrict, at) : undefined;
 
       const { to: _to, ...fields } = input;
       const details = {
@@ -107,7 +122,7 @@ export class CaseWorkflowService {
         at: at.toISOString(),
         allowedNext: allowedMoves(input.to),
       };
-      return { result: moved, outboxIds: ids };
+      return { result: moved, outboxIds: [...ids, ...(transfer?.outboxIds ?? [])], transfer };
     });
 
     log.info({ caseId, from: result.from, to: result.to, accountId: officer.id }, 'case state changed');
@@ -118,7 +133,49 @@ export class CaseWorkflowService {
         'could not queue the messages of a state change; the sweeper will',
       ),
     );
+    if (transfer && transfer.startedClocks.length > 0)
+      await this.promptDeadlines(caseId, transfer.startedClocks);
     return result;
+  }
+
+  /**
+   * Moves the case into the receiving district and alerts its DPO (alert row, SMS and dashboard
+   * update). Clocks that are already running stay as they are; a case that had no district (and so
+   * no clocks) gets them from now, because this is its first alert to a district.
+   */
+  private async transferIn(
+    trx: Knex.Transaction,
+    locked: LockedCase,
+    toDistrict: JurisdictionRef,
+    at: Date,
+  ): Promise<{ outboxIds: string[]; startedClocks: { duty: DeadlineDuty; dueAt: Date }[] }> {
+    const { workflow, deadlines, alerts } = this.repositories;
+    await workflow.moveToDistrict(trx, locked.id, toDistrict.id);
+    const startedClocks = await deadlines.start(trx, locked.id, at, dutyMinutes(this.clocks.settings));
+    const fromDistrict = locked.districtId
+      ? await this.repositories.jurisdictions.findLive('district', locked.path.district ?? '')
+      : undefined;
+    const { outboxIds } = await alerts.insertWithMessages(
+      trx,
+      { kind: 'transfer', caseId: locked.id, jurisdictionId: toDistrict.id, post: 'DPO' },
+      toDistrict.code,
+      transferSms(locked.trackingCode, fromDistrict?.name ?? null),
+    );
+    return { outboxIds, startedClocks };
+  }
+
+  private async promptDeadlines(
+    caseId: string,
+    started: { duty: DeadlineDuty; dueAt: Date }[],
+  ): Promise<void> {
+    await this.clocks
+      .prompt?.(started.map(({ duty, dueAt }) => ({ caseId, duty, level: 'RPO' as const, at: dueAt })))
+      .catch((error: Error) =>
+        log.warn(
+          { caseId, err: error.message },
+          'could not queue the deadline prompts; the sweeper will escalate',
+        ),
+      );
   }
 
   private async receivingDistrict(code: string): Promise<JurisdictionRef> {

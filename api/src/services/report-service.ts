@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings, dutyMinutes } from '../cases/deadlines.js';
 import { ApiError } from '../errors.js';
 import type { LiveDistrictLocatorHolder } from '../geofence/live-district-locator.js';
+import type { DeadlinePrompter } from '../jobs/deadline-queue.js';
 import type { FaceJobEnqueuer } from '../jobs/faces-queue.js';
 import { createLogger } from '../logger.js';
 import type {
@@ -35,6 +37,12 @@ export interface ReportReceipt {
   replayed: boolean;
 }
 
+/** The deadline settings of new cases, and the function that queues their delayed escalation prompts. */
+export interface ReportClocks {
+  settings: DeadlineSettings;
+  prompt?: DeadlinePrompter;
+}
+
 /** Hands a case's outbox ids to the delivery queue. A failure is not fatal: the sweeper re-queues pending rows. */
 export type OutboxEnqueuer = (caseId: string, outboxIds: string[]) => Promise<void>;
 
@@ -53,6 +61,8 @@ export class ReportService {
     private readonly enqueueFaceJobs: FaceJobEnqueuer = async () => undefined,
     /** In-memory geofencing; without it every report is geofenced in PostGIS. */
     private readonly locator?: LiveDistrictLocatorHolder,
+    /** Deadline lengths, and the delayed prompts for them (without it the deadline sweeper finds them). */
+    private readonly clocks: ReportClocks = { settings: DEFAULT_DEADLINE_SETTINGS },
   ) {}
 
   /** Locates the report in memory, with the boundary version used; undefined when PostGIS must do it. */
@@ -82,6 +92,7 @@ export class ReportService {
       reporterSms: reporterConfirmationSms(trackingCode, match),
       dashboardEvent: match ? 'alerts' : 'case-unassigned',
       routedWithVersionId,
+      deadlines: dutyMinutes(this.clocks.settings),
       idempotency,
     };
   }
@@ -139,6 +150,7 @@ export class ReportService {
       );
     });
     if (photo) await this.queuePhotoFaces(stored.id);
+    if (match) await this.promptDeadlines(stored.id, stored.createdAt);
 
     return {
       id: stored.id,
@@ -151,6 +163,23 @@ export class ReportService {
       alerted: alerts.map((alert) => alert.post),
       replayed: false,
     };
+  }
+
+  /** Queues the delayed deadline prompts of a routed case; on failure the deadline sweeper still finds it. */
+  private async promptDeadlines(caseId: string, createdAt: Date): Promise<void> {
+    if (!this.clocks.prompt) return;
+    const prompts = dutyMinutes(this.clocks.settings).map(({ duty, minutes }) => ({
+      caseId,
+      duty,
+      level: 'RPO' as const,
+      at: new Date(createdAt.getTime() + minutes * 60_000),
+    }));
+    await this.clocks.prompt(prompts).catch((error: Error) => {
+      log.warn(
+        { caseId, err: error.message },
+        'could not queue the deadline prompts; the sweeper will escalate',
+      );
+    });
   }
 
   /** Returns the receipt of the case an earlier request with this key created, if there is one. */

@@ -54,6 +54,7 @@ export async function startTestPlatform(
       await api.stop();
       await stopWorker?.();
       await platform.queue.obliterate({ force: true }).catch(() => undefined);
+      await platform.deadlineQueue.obliterate({ force: true }).catch(() => undefined);
       await closePlatform(platform);
     },
   };

@@ -5,11 +5,14 @@ import type {
   ApiErrorBody,
   Case,
   DistrictCollection,
+  DistrictDeadlineCounts,
   FaceMatchCandidate,
   FaceSearchResult,
   Photo,
   PublicConfig,
   SightingReceipt,
+  SignedInOfficer,
+  UrgentCase,
 } from './types';
 
 export class ApiError extends Error {
@@ -155,5 +158,34 @@ export async function reviewFaceMatch(
   await request<unknown>(`/api/face-matches/${encodeURIComponent(matchId)}/review`, {
     method: 'POST',
     ...jsonBody({ decision, reason }),
+  });
+}
+
+export async function fetchSignedInOfficer(): Promise<SignedInOfficer> {
+  const body = await request<{ officer: SignedInOfficer }>('/api/auth/me');
+  return body.officer;
+}
+
+export function fetchUrgentCases(): Promise<{ serverTime: string; cases: UrgentCase[] }> {
+  return request<{ serverTime: string; cases: UrgentCase[] }>('/api/dashboard/cases?limit=200');
+}
+
+// Without a parent the API counts the RPO's region or the IG's province.
+export function fetchDistrictCounts(parent?: {
+  level: 'region' | 'province';
+  code: string;
+}): Promise<{ districts: DistrictDeadlineCounts[] }> {
+  const query = parent ? `?${new URLSearchParams({ [parent.level]: parent.code })}` : '';
+  return request<{ districts: DistrictDeadlineCounts[] }>(`/api/dashboard/districts${query}`);
+}
+
+export function fetchProvinces(): Promise<DistrictCollection> {
+  return request<DistrictCollection>('/api/jurisdictions?level=province');
+}
+
+export async function acknowledgeCase(caseId: string): Promise<void> {
+  await request<unknown>(`/api/cases/${encodeURIComponent(caseId)}/transitions`, {
+    method: 'POST',
+    ...jsonBody({ to: 'acknowledged' }),
   });
 }

@@ -117,3 +117,29 @@ export type FaceMatchCandidate = {
     faceCrop: string | null;
   };
 };
+
+export type DeadlineDuty = 'fir' | 'contact';
+
+/** One legal deadline of a case, as GET /api/dashboard/cases returns it. */
+export type CaseDeadline = {
+  duty: DeadlineDuty;
+  dueAt: string;
+  doneAt: string | null;
+  escalatedTo: 'RPO' | 'IG' | null;
+};
+
+export type UrgentCase = Case & { unacknowledged: boolean; deadlines: CaseDeadline[] };
+
+export type DistrictDeadlineCounts = JurisdictionRef & {
+  openCases: number;
+  unacknowledged: number;
+  openBreached: number;
+  breaches: number;
+};
+
+export type SignedInOfficer = {
+  id: string;
+  username: string;
+  role: string;
+  jurisdictionCode: string | null;
+};

@@ -290,6 +290,27 @@ export const en = {
     NOTHING_TO_ROLL_BACK: 'There is no earlier version to roll back to.',
     generic: 'Something went wrong. Try again.',
   } as Record<string, string> & { generic: string },
+
+  deadlines: {
+    nav: 'Deadlines',
+    title: 'Deadlines',
+    casesHeading: 'Open cases by urgency',
+    districtsHeading: 'Districts',
+    provinceLabel: 'Province',
+    noCases: 'No open cases in your jurisdiction.',
+    noDistricts: 'No districts to show.',
+    duty: { fir: 'FIR (2 hours)', contact: 'Reporter contact (24 hours)' } as Record<string, string>,
+    done: 'Done',
+    overdueBy: (time: string) => `Overdue by ${time}`,
+    escalatedTo: (post: string) => `Escalated to ${post}`,
+    unacknowledgedBadge: 'Not acknowledged',
+    breachedBadge: 'Deadline missed',
+    acknowledge: 'Acknowledge',
+    openCases: 'Open cases',
+    unacknowledged: 'Not acknowledged',
+    openBreached: 'Open with a missed deadline',
+    breaches: 'Missed deadlines',
+  },
 };
 
 export type Messages = typeof en;

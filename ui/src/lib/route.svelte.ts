@@ -1,11 +1,12 @@
 // The page's view, kept in the URL hash (#/search, #/review, #/) so that links and the back button work
 // and the API's single index.html serves every view.
-export type View = 'dashboard' | 'search' | 'review' | 'boundaries';
+export type View = 'dashboard' | 'search' | 'review' | 'boundaries' | 'deadlines';
 
 function viewFromHash(hash: string): View {
   if (hash.startsWith('#/search')) return 'search';
   if (hash.startsWith('#/review')) return 'review';
   if (hash.startsWith('#/boundaries')) return 'boundaries';
+  if (hash.startsWith('#/deadlines')) return 'deadlines';
   return 'dashboard';
 }
 
@@ -26,4 +27,5 @@ export const VIEW_HASH: Record<View, string> = {
   search: '#/search',
   review: '#/review',
   boundaries: '#/boundaries',
+  deadlines: '#/deadlines',
 };

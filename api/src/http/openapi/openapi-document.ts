@@ -1,12 +1,26 @@
 import { z } from 'zod';
 import { CASE_ROLES, NATIONAL_ROLES } from '../../auth/roles.js';
 import { transitionInput } from '../../cases/case-states.js';
+import { accountBody } from '../routes/account-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { BOUNDARY_ROLES, publishBody, versionsQuery } from '../routes/boundary-import-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
+import {
+  DISTRICT_COUNT_ROLES,
+  districtCountsQuery,
+  urgentCasesQuery,
+} from '../routes/deadline-dashboard-routes.js';
+import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
-type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'boundary roles';
+type Who =
+  | 'anyone'
+  | 'case roles'
+  | 'national roles'
+  | 'signed in'
+  | 'boundary roles'
+  | 'administrators'
+  | 'district counts';
 
 interface Operation {
   method: 'get' | 'post' | 'delete';
@@ -27,6 +41,8 @@ const WHO_TEXT: Record<Who, string> = {
   'case roles': `Roles ${CASE_ROLES.join(', ')}, within their jurisdiction.`,
   'national roles': `Roles ${NATIONAL_ROLES.join(', ')}.`,
   'boundary roles': `Roles ${BOUNDARY_ROLES.join(', ')}; a GIS officer only for jurisdictions of their own province (403 BOUNDARY_OUTSIDE_PROVINCE).`,
+  administrators: 'Role administrator.',
+  'district counts': `Roles ${DISTRICT_COUNT_ROLES.join(', ')}; an RPO or IG within their region or province.`,
 };
 
 // Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
@@ -68,7 +84,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/track/{code}',
     who: 'anyone',
     summary:
-      'Status and timeline of a case by tracking code; no personal data, event codes for the UI to translate.',
+      'Status and timeline of a case by tracking code; no personal data, event codes for the UI to translate. Missed-deadline entries also carry their line in English and Urdu (text.en, text.ur).',
   },
   {
     method: 'post',
@@ -200,7 +216,8 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/events',
     who: 'case roles',
-    summary: 'Server-sent events alert, case-status and case-unassigned for jurisdictions in scope.',
+    summary:
+      'Server-sent events alert, case-status and case-unassigned for the district, region or province given, or the unassigned queue.',
   },
   {
     method: 'get',
@@ -262,6 +279,62 @@ export const OPERATIONS: Operation[] = [
     who: 'boundary roles',
     summary: 'Boundary versions, newest first: drafts, the live one and retired ones.',
     query: versionsQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/cases/{caseId}/duplicates',
+    who: 'case roles',
+    summary:
+      'Possible duplicate reports of the same child (same name, age within 1, last seen within 5 km and 7 days, or a face match) and the links in force.',
+  },
+  {
+    method: 'post',
+    path: '/api/cases/{caseId}/duplicates',
+    who: 'case roles',
+    summary:
+      'Link another case as a report of the same child, with a reason. 409 ALREADY_LINKED when linked.',
+    body: linkBody,
+    responses: { '201': 'Linked.' },
+  },
+  {
+    method: 'delete',
+    path: '/api/cases/{caseId}/duplicates/{otherCaseId}',
+    who: 'case roles',
+    summary: 'Remove the link between two cases, with a reason; the link stays on record.',
+    body: unlinkBody,
+  },
+  { method: 'get', path: '/api/accounts', who: 'administrators', summary: 'Every officer account.' },
+  {
+    method: 'post',
+    path: '/api/accounts',
+    who: 'administrators',
+    summary:
+      'Create an officer account. DPO, RPO, IG and GIS officer accounts need the code of their district, region or province; desk officers an office. The password needs 12 or more characters, more than 4 different ones, and must not contain the username.',
+    body: accountBody,
+    responses: { '201': 'Created.', '409': 'USERNAME_TAKEN.' },
+  },
+  {
+    method: 'post',
+    path: '/api/accounts/{accountId}/deactivate',
+    who: 'administrators',
+    summary: 'Deactivate an account and end its sessions.',
+    responses: { '204': 'Deactivated.', '409': 'ACCOUNT_ALREADY_DEACTIVATED.' },
+  },
+  {
+    method: 'get',
+    path: '/api/dashboard/cases',
+    who: 'case roles',
+    summary:
+      'Open cases of the jurisdiction by urgency (unacknowledged first, then the earliest deadline not done), each with its FIR and contact deadlines and escalation; serverTime for countdowns.',
+    query: urgentCasesQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/dashboard/districts',
+    who: 'district counts',
+    summary:
+      'Open cases, unacknowledged cases, open cases with a missed deadline, and missed deadlines (since `since`) per district of a region or province.',
+    query: districtCountsQuery,
   },
 ];
 

@@ -25,6 +25,7 @@ const alertsQuery = z
 const eventsQuery = z.object({
   district: jurisdictionCode.optional(),
   region: jurisdictionCode.optional(),
+  province: jurisdictionCode.optional(),
   unassigned: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 const uuid = z.string().uuid('must be a UUID');
@@ -121,18 +122,21 @@ export function dispatchRoutes(dependencies: DispatchRouteDependencies): Router 
 
   router.get('/events', caseRoles, async (request, response) => {
     const query = parseOrThrow(eventsQuery, request.query, 'INVALID_QUERY');
-    const codes = [query.district, query.region].filter((code): code is string => Boolean(code));
+    const codes = [query.district, query.region, query.province].filter((code): code is string =>
+      Boolean(code),
+    );
     const unassigned = query.unassigned === '1' || query.unassigned === 'true';
     if (codes.length === 0 && !unassigned) {
       throw new ApiError(
         400,
         'INVALID_QUERY',
-        'Give district, region or unassigned=1 to choose what to follow.',
+        'Give district, region, province or unassigned=1 to choose what to follow.',
         'district',
       );
     }
     if (query.district) await assertJurisdiction(request, query.district, 'district');
     if (query.region) await assertJurisdiction(request, query.region, 'region');
+    if (query.province) await assertJurisdiction(request, query.province, 'province');
     const officer = signedInOfficer(request);
     if (unassigned && !NATIONAL_ROLES.includes(officer.role)) {
       throw new ApiError(

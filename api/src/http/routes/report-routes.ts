@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { ApiError } from '../../errors.js';
 import type { CaseRepository } from '../../repositories/case-repository.js';
+import { deadlineTimelineEntry } from '../../services/deadline-timeline-text.js';
 import { preparePhoto } from '../../services/photo-intake.js';
 import type { ReportService } from '../../services/report-service.js';
 import { normaliseTrackingCode } from '../../services/tracking-code.js';
@@ -91,6 +92,7 @@ export function reportRoutes(
           event: `status-${change.state.replaceAll('_', '-')}`,
           at: new Date(change.at).toISOString(),
         })),
+        ...found.missedDeadlines.map((missed) => deadlineTimelineEntry(missed.duty, missed.level, missed.at)),
       ].sort((a, b) => a.at.localeCompare(b.at)),
     });
   });

@@ -1,0 +1,41 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../logger.js';
+import type { DeadlineClockService } from '../services/deadline-clock-service.js';
+import { DEADLINE_SWEEP_JOB, type DeadlineJobData } from './deadline-queue.js';
+import { startSweepingWorker } from './sweeping-worker.js';
+
+const log = createLogger('DeadlineWorker');
+
+export interface DeadlineWorkerOptions {
+  /** How often the sweeper looks for missed deadlines that no prompt escalated. */
+  sweepIntervalMs: number;
+  lockDurationMs: number;
+}
+
+/**
+ * Starts the BullMQ worker that runs delayed deadline prompts, and the repeating sweep that
+ * escalates every due deadline, including those whose prompt was lost with Redis. Returns a
+ * function that stops both.
+ */
+export async function startDeadlineWorker(
+  connection: Redis,
+  prefix: string,
+  queue: Queue<DeadlineJobData>,
+  clock: DeadlineClockService,
+  options: DeadlineWorkerOptions,
+): Promise<() => Promise<void>> {
+  return startSweepingWorker<DeadlineJobData>({
+    queue,
+    connection,
+    prefix,
+    process: (data) => clock.escalate(data),
+    sweep: () => clock.sweep(),
+    sweepJobName: DEADLINE_SWEEP_JOB,
+    sweepJobData: { caseId: '', duty: 'fir', level: 'RPO' },
+    sweepIntervalMs: options.sweepIntervalMs,
+    concurrency: 4,
+    lockDurationMs: options.lockDurationMs,
+    log,
+  });
+}
