@@ -13,6 +13,7 @@ import { LiveDistrictLocatorHolder } from './geofence/live-district-locator.js';
 import { createApp } from './http/app.js';
 import { OfficerSessions } from './http/session.js';
 import { SseHub } from './http/sse-hub.js';
+import { CallBatcher } from './jobs/call-batcher.js';
 import {
   createDeadlineQueue,
   type DeadlineJobData,
@@ -120,6 +121,8 @@ export interface Platform {
   gateway: SmsGateway;
   /** Delayed prompts for deadline escalations, run by the worker. */
   deadlineQueue: Queue<DeadlineJobData>;
+  /** Batches the deadline prompts of the API; drained before the queue closes. */
+  deadlinePrompts: CallBatcher<DeadlinePrompt[]>;
 }
 
 export interface PlatformOptions {
@@ -172,13 +175,17 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
 
   const deadlineQueue = createDeadlineQueue(redis, config.REDIS_PREFIX);
   const now = options.now ?? (() => new Date());
+  // The prompts of reports stored while one queue call runs go to Redis together in the next call.
+  const deadlinePrompts = new CallBatcher<DeadlinePrompt[]>((groups) =>
+    enqueueDeadlinePrompts(deadlineQueue, groups.flat(), now),
+  );
   const clocks = {
     settings: {
       firMinutes: config.FIR_DEADLINE_MINUTES,
       contactMinutes: config.CONTACT_DEADLINE_MINUTES,
       igAfterMinutes: config.IG_ESCALATION_AFTER_MINUTES,
     },
-    prompt: (prompts: DeadlinePrompt[]) => enqueueDeadlinePrompts(deadlineQueue, prompts, now),
+    prompt: (prompts: DeadlinePrompt[]) => deadlinePrompts.add(prompts),
   };
 
   const districtLocator = new LiveDistrictLocatorHolder(db);
@@ -272,6 +279,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     gateway,
     districtLocator,
     deadlineQueue,
+    deadlinePrompts,
   };
 }
 
@@ -404,6 +412,7 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
 
 export async function closePlatform(platform: Platform): Promise<void> {
   await platform.outboxJobs.drain();
+  await platform.deadlinePrompts.drain();
   await platform.queue.close();
   await platform.faces.queue.close();
   await platform.deadlineQueue.close();

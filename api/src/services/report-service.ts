@@ -150,7 +150,9 @@ export class ReportService {
       );
     });
     if (photo) await this.queuePhotoFaces(stored.id);
-    if (match) await this.promptDeadlines(stored.id, stored.createdAt);
+    // Like the outbox job, the prompts need not hold up the response: the deadline sweeper finds
+    // every due clock without them.
+    if (match) void this.promptDeadlines(stored.id, stored.createdAt);
 
     return {
       id: stored.id,
