@@ -29,6 +29,8 @@ import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
+import { PublicRegisterRepository } from './repositories/public-register-repository.js';
+import { ReporterRepository } from './repositories/reporter-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountService } from './services/account-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
@@ -38,8 +40,11 @@ import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
+import { PublicRegisterService } from './services/public-register-service.js';
 import { ReportService } from './services/report-service.js';
+import { ReporterService } from './services/reporter-service.js';
 import { SightingService } from './services/sighting-service.js';
+import { SubmissionChallenges } from './services/submission-challenge.js';
 import { HttpSmsGateway } from './sms/http-sms-gateway.js';
 import { LogSmsGateway } from './sms/log-sms-gateway.js';
 import type { SmsGateway } from './sms/sms-gateway.js';
@@ -67,6 +72,8 @@ export interface Platform {
     accounts: AccountRepository;
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
+    publicRegister: PublicRegisterRepository;
+    reporters: ReporterRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -79,6 +86,9 @@ export interface Platform {
     caseRegister: CaseRegisterService;
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
+    publicRegister: PublicRegisterService;
+    reporters: ReporterService;
+    challenges: SubmissionChallenges;
   };
   faces: {
     detector: FaceDetector;
@@ -117,6 +127,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     accounts: new AccountRepository(db),
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
+    publicRegister: new PublicRegisterRepository(db),
+    reporters: new ReporterRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -178,6 +190,25 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       },
       enqueueCaseOutbox,
     ),
+    publicRegister: new PublicRegisterService(db, {
+      register: repositories.publicRegister,
+      caseEvents: repositories.caseEvents,
+      audit: repositories.audit,
+    }),
+    reporters: new ReporterService(
+      db,
+      {
+        reporters: repositories.reporters,
+        register: repositories.caseRegister,
+        caseEvents: repositories.caseEvents,
+      },
+      enqueuePhotos,
+    ),
+    challenges: new SubmissionChallenges(redis, config.REDIS_PREFIX, {
+      bits: config.PUBLIC_CHALLENGE_BITS,
+      ttlMs: config.PUBLIC_CHALLENGE_TTL_MS,
+      secret: config.CHALLENGE_SECRET,
+    }),
   };
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
 

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { challengeRoutes, requireChallenge } from './challenge.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
@@ -16,7 +17,10 @@ import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
+import { publicRegisterRoutes } from './routes/public-register-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { reporterRoutes } from './routes/reporter-routes.js';
+import { routedSightingRoutes } from './routes/routed-sighting-routes.js';
 import { sightingRoutes } from './routes/sighting-routes.js';
 
 const UI_DIRECTORY = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
@@ -74,6 +78,8 @@ export function createApp(platform: Platform): express.Express {
     response.json({ basemapTileUrl: config.BASEMAP_TILE_URL ?? null });
   });
   app.use('/api', geofenceRoutes(services.geofence, repositories.jurisdictions));
+  // Public submissions need a solved proof-of-work challenge (GET /api/challenge) before their routes run.
+  app.post(['/api/reports', '/api/sightings'], requireChallenge(services.challenges));
   app.use(
     '/api',
     reportRoutes(services.reports, repositories.cases, {
@@ -124,6 +130,36 @@ export function createApp(platform: Platform): express.Express {
       },
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
     ),
+  );
+  app.use('/api', challengeRoutes(services.challenges, config.REGISTER_REQUESTS_PER_MINUTE));
+  app.use(
+    '/api',
+    publicRegisterRoutes(services.publicRegister, { requestsPerMinute: config.REGISTER_REQUESTS_PER_MINUTE }),
+  );
+  app.use(
+    '/api',
+    reporterRoutes(
+      {
+        reporters: services.reporters,
+        register: services.publicRegister,
+        cases: repositories.cases,
+        challenges: services.challenges,
+      },
+      {
+        maxPhotoBytes: config.MAX_PHOTO_BYTES,
+        maxPhotoPixels: config.MAX_PHOTO_PIXELS,
+        requestsPerMinute: config.REPORTER_REQUESTS_PER_MINUTE,
+      },
+    ),
+  );
+  app.use(
+    '/api',
+    routedSightingRoutes({
+      sessions,
+      sightings: repositories.sightings,
+      jurisdictions: repositories.jurisdictions,
+      audit: repositories.audit,
+    }),
   );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));

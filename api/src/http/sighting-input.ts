@@ -37,6 +37,7 @@ const sightingSchema = z
       .nullish(),
     caseId: z.string().uuid('must be a case id (UUID) as a search result shows it').nullish(),
     reporter: z.object({ phone: reportSchema.shape.reporter.shape.phone }).strict().nullish(),
+    atRisk: z.boolean('must be true or false').optional(),
   })
   .strict();
 
@@ -50,10 +51,12 @@ export function parseSighting(body: unknown): SightingInput {
     trackingCode: sighting.trackingCode ?? null,
     caseId: sighting.caseId ?? null,
     reporterPhone: sighting.reporter?.phone ?? null,
+    atRisk: sighting.atRisk ?? false,
   };
 }
 
 const NUMERIC_FIELDS = new Set(['place.lat', 'place.lon']);
+const BOOLEAN_FIELDS = new Set(['atRisk']);
 
 /**
  * Turns multipart form fields into the JSON sighting shape: one `sighting` field with the whole JSON,
@@ -70,8 +73,9 @@ export function multipartFieldsToSighting(fields: Record<string, unknown>): unkn
   const sighting: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value !== 'string') continue;
-    const converted =
+    let converted: unknown =
       NUMERIC_FIELDS.has(name) && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+    if (BOOLEAN_FIELDS.has(name) && (value === 'true' || value === 'false')) converted = value === 'true';
     const [group, key, ...rest] = name.split('.');
     if (group && key && rest.length === 0) {
       sighting[group] ??= {};

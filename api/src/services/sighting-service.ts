@@ -15,6 +15,8 @@ export interface SightingInput {
   trackingCode: string | null;
   caseId: string | null;
   reporterPhone: string | null;
+  /** The reporter thinks the child is lost or in danger (used for a child with no case). */
+  atRisk: boolean;
 }
 
 export interface SightingReceipt {
@@ -25,6 +27,8 @@ export interface SightingReceipt {
   onBorder: boolean;
   caseLinked: boolean;
   photoReceived: boolean;
+  /** Codes of the districts whose police see the sighting: where it was seen and the case's district. */
+  routedTo: string[];
 }
 
 const log = createLogger('SightingService');
@@ -59,10 +63,16 @@ export class SightingService {
           place: input.place,
           description: input.description,
           reporterPhone: input.reporterPhone,
+          atRisk: input.atRisk,
           jurisdiction: match,
         },
         photo,
       );
+      const caseDistrict = caseId ? await sightings.findCaseDistrictCode(caseId, trx) : null;
+      const routedTo = await sightings.insertRoutes(trx, inserted.id, {
+        seenIn: match?.district.code ?? null,
+        caseDistrict,
+      });
       if (caseId) {
         await caseEvents.append(
           {
@@ -78,7 +88,7 @@ export class SightingService {
           trx,
         );
       }
-      return inserted;
+      return { ...inserted, routedTo };
     });
 
     log.info(
@@ -87,6 +97,7 @@ export class SightingService {
         district: match?.district.code ?? null,
         caseId,
         photo: Boolean(stored.photoId),
+        routedTo: stored.routedTo,
       },
       'sighting stored',
     );
@@ -108,6 +119,7 @@ export class SightingService {
       onBorder: match?.onBorder ?? false,
       caseLinked: caseId !== null,
       photoReceived: stored.photoId !== null,
+      routedTo: stored.routedTo,
     };
   }
 
