@@ -91,6 +91,11 @@ const configSchema = z.object({
   CHALLENGE_SECRET: z.string().min(16).optional(),
   /** Public register and challenge requests allowed per client address per minute. */
   REGISTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /**
+   * The address the public reaches the portal at, such as https://talash.example.pk, used in share
+   * links and preview tags. Without it they use the request's own host.
+   */
+  PUBLIC_ORIGIN: z.string().url().optional(),
   /** Reporter requests (timeline, updates, takedown) allowed per client address per minute. */
   REPORTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
 });

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
 import { challengeRoutes, requireChallenge } from './challenge.js';
+import { portalPages } from './portal-pages.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
@@ -79,7 +80,8 @@ export function createApp(platform: Platform): express.Express {
   });
   app.use('/api', geofenceRoutes(services.geofence, repositories.jurisdictions));
   // Public submissions need a solved proof-of-work challenge (GET /api/challenge) before their routes run.
-  app.post(['/api/reports', '/api/sightings'], requireChallenge(services.challenges));
+  app.post('/api/reports', requireChallenge(services.challenges));
+  app.post('/api/sightings', requireChallenge(services.challenges));
   app.use(
     '/api',
     reportRoutes(services.reports, repositories.cases, {
@@ -166,19 +168,8 @@ export function createApp(platform: Platform): express.Express {
   });
 
   if (existsSync(UI_DIRECTORY)) {
-    // Hashed asset names change with every build, so they can be cached; index.html must not be.
-    app.use(
-      express.static(UI_DIRECTORY, {
-        index: 'index.html',
-        maxAge: '1h',
-        setHeaders: (response, filePath) => {
-          if (filePath.endsWith('index.html')) response.setHeader('cache-control', 'no-cache');
-        },
-      }),
-    );
-    app.get('/{*path}', (_request, response) =>
-      response.set('cache-control', 'no-cache').sendFile('index.html', { root: UI_DIRECTORY }),
-    );
+    // The portal at /, the dispatcher app at /police/, and share tags on register pages.
+    app.use(portalPages(UI_DIRECTORY, services.publicRegister, config.PUBLIC_ORIGIN));
   } else {
     logger.warn({ directory: UI_DIRECTORY }, 'web UI is not built; run `npm run build:ui`');
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SightingInput } from '../services/sighting-service.js';
 import { normaliseTrackingCode } from '../services/tracking-code.js';
+import { publicIdSchema } from './register-input.js';
 import { reportSchema } from './report-input.js';
 import { parseOrThrow } from './validation.js';
 
@@ -36,6 +37,7 @@ const sightingSchema = z
       })
       .nullish(),
     caseId: z.string().uuid('must be a case id (UUID) as a search result shows it').nullish(),
+    registerId: publicIdSchema.nullish(),
     reporter: z.object({ phone: reportSchema.shape.reporter.shape.phone }).strict().nullish(),
     atRisk: z.boolean('must be true or false').optional(),
   })
@@ -50,6 +52,7 @@ export function parseSighting(body: unknown): SightingInput {
     description: sighting.description || null,
     trackingCode: sighting.trackingCode ?? null,
     caseId: sighting.caseId ?? null,
+    registerId: sighting.registerId ?? null,
     reporterPhone: sighting.reporter?.phone ?? null,
     atRisk: sighting.atRisk ?? false,
   };

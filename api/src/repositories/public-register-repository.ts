@@ -135,6 +135,21 @@ export class PublicRegisterRepository {
     return Number(result.rows[0]?.total ?? 0);
   }
 
+  /** Lists the districts that have listed children, for the register's district filter. */
+  async listDistricts(): Promise<{ code: string; name: string; nameUr: string | null; children: number }[]> {
+    const result = await this.db.raw<{
+      rows: { code: string; name: string; nameUr: string | null; children: string }[];
+    }>(
+      `SELECT d.code, d.name, d.name_ur AS "nameUr", count(*) AS children
+       FROM cases c JOIN jurisdictions d ON d.id = c.district_id
+       WHERE ${LISTED}
+       GROUP BY d.code, d.name, d.name_ur
+       ORDER BY d.name`,
+      { finalStates: FINAL_STATES },
+    );
+    return result.rows.map((row) => ({ ...row, children: Number(row.children) }));
+  }
+
   /** Finds a child by public id: the entry while listed, 'removed' once it left the register, undefined if unknown. */
   async find(publicId: string): Promise<RegisterEntry | 'removed' | undefined> {
     const result = await this.db.raw<{ rows: (RegisterRow & { listed: boolean })[] }>(

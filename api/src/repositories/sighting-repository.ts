@@ -123,10 +123,15 @@ export class SightingRepository {
     }));
   }
 
-  /** Finds the id of a case by its tracking code or id, whatever its status. */
-  async findCaseId(reference: { trackingCode?: string; caseId?: string }): Promise<string | undefined> {
+  /** Finds the id of a case by its tracking code, id or register id, whatever its status. */
+  async findCaseId(reference: {
+    trackingCode?: string;
+    caseId?: string;
+    registerId?: string;
+  }): Promise<string | undefined> {
     const query = this.db('cases').first('id');
     if (reference.caseId) query.where({ id: reference.caseId });
+    else if (reference.registerId) query.where({ public_id: reference.registerId });
     else if (reference.trackingCode) query.where({ tracking_code: reference.trackingCode });
     else return undefined;
     const row = (await query) as { id: string } | undefined;

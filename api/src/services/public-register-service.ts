@@ -54,6 +54,7 @@ export class PublicRegisterService {
       page: filter.page,
       pageSize: filter.pageSize,
       total,
+      districts: await this.repositories.register.listDistricts(),
     };
   }
 

@@ -14,6 +14,8 @@ export interface SightingInput {
   /** A registered case the reporter believes this is, by tracking code or by the id a search showed. */
   trackingCode: string | null;
   caseId: string | null;
+  /** The child's register id, when the sighting comes from the child's public register page. */
+  registerId: string | null;
   reporterPhone: string | null;
   /** The reporter thinks the child is lost or in danger (used for a child with no case). */
   atRisk: boolean;
@@ -124,17 +126,19 @@ export class SightingService {
   }
 
   private async findNamedCase(input: SightingInput): Promise<string | null> {
-    if (!input.trackingCode && !input.caseId) return null;
+    if (!input.trackingCode && !input.caseId && !input.registerId) return null;
     const caseId = await this.repositories.sightings.findCaseId({
       trackingCode: input.trackingCode ?? undefined,
       caseId: input.caseId ?? undefined,
+      registerId: input.registerId ?? undefined,
     });
     if (!caseId) {
-      const field = input.caseId ? 'caseId' : 'trackingCode';
+      const field = input.caseId ? 'caseId' : input.registerId ? 'registerId' : 'trackingCode';
+      const what = { caseId: 'id', registerId: 'register id', trackingCode: 'tracking code' }[field];
       throw new ApiError(
         400,
         'CASE_NOT_FOUND',
-        `${field}: no registered case has this ${input.caseId ? 'id' : 'tracking code'}. Leave it out to report the sighting without a case.`,
+        `${field}: no registered case has this ${what}. Leave it out to report the sighting without a case.`,
         field,
       );
     }

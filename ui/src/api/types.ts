@@ -91,6 +91,8 @@ export type SightingReceipt = {
   onBorder: boolean;
   caseLinked: boolean;
   photoReceived: boolean;
+  /** Codes of the districts whose police receive the sighting. */
+  routedTo?: string[];
 };
 
 // A sighting face that resembles a case face, waiting for an officer's review.
