@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
 import express, { type Request, type Response, Router } from 'express';
 import { logger } from '../logger.js';
 import type { PublicRegisterService } from '../services/public-register-service.js';
@@ -68,6 +69,8 @@ export function portalPages(
       .send(portalHtml.replace(SOCIAL_META_MARKER, meta));
   };
 
+  // Only the pages and assets are compressed: gzip would hold back the API's server-sent events.
+  router.use(compression());
   // Hashed asset names change with every build, so they can be cached; the HTML pages must not be.
   router.use(
     express.static(uiDirectory, {

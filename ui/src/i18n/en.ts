@@ -234,7 +234,6 @@ export const en = {
       pageOf: (page: string, pages: string) => `Page ${page} of ${pages}`,
       lastSeenOn: (date: string) => `Last seen ${date}`,
       noPhoto: 'No photo',
-      openChild: (name: string) => `Details of ${name}`,
     },
     child: {
       back: 'Back to the register',

@@ -239,7 +239,6 @@ export const ur: Messages = {
       pageOf: (page: string, pages: string) => `صفحہ ${page} از ${pages}`,
       lastSeenOn: (date: string) => `آخری بار ${date} کو دیکھا گیا`,
       noPhoto: 'تصویر نہیں',
-      openChild: (name: string) => `${name} کی تفصیل`,
     },
     child: {
       back: 'رجسٹر پر واپس',

@@ -27,9 +27,11 @@ export function loadDraft(): ReportDraft | null {
   }
 }
 
+/** Stores the draft; an empty form removes it, so a sent or cleared report leaves nothing behind. */
 export function saveDraft(draft: ReportDraft): void {
   try {
-    localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    if (Object.values(draft).every((value) => value === '')) localStorage.removeItem(DRAFT_KEY);
+    else localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
   } catch {
     // Storage full or blocked: the form still works, only without the saved copy.
   }
