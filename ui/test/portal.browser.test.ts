@@ -311,7 +311,10 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     await page.locator('.sent').waitFor({ timeout: 20_000 });
 
     const sighting = await waitFor(
-      async () => platform.platform.db('sightings').where({ case_id: child.id }).first('id'),
+      async () =>
+        (await platform.platform.db('sightings').where({ case_id: child.id }).first('id')) as
+          | { id: string }
+          | undefined,
       10_000,
       'the sighting row',
     );
