@@ -87,7 +87,7 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(10 * 60_000),
-  /** Key that signs challenges; every API process behind one address needs the same one. Random per process if unset. */
+  /** Key that signs challenges. Every API process behind one address needs the same key. Random per process if unset. */
   CHALLENGE_SECRET: z.string().min(16).optional(),
   /** Public register and challenge requests allowed per client address per minute. */
   REGISTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(120),

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
 import { challengeRoutes, requireChallenge } from './challenge.js';
-import { portalPages } from './portal-pages.js';
+import { mountPortalPages } from './portal-pages.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
@@ -169,7 +169,7 @@ export function createApp(platform: Platform): express.Express {
 
   if (existsSync(UI_DIRECTORY)) {
     // The portal at /, the dispatcher app at /police/, and share tags on register pages.
-    app.use(portalPages(UI_DIRECTORY, services.publicRegister, config.PUBLIC_ORIGIN));
+    mountPortalPages(app, UI_DIRECTORY, services.publicRegister, config.PUBLIC_ORIGIN);
   } else {
     logger.warn({ directory: UI_DIRECTORY }, 'web UI is not built; run `npm run build:ui`');
   }

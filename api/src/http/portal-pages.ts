@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import compression from 'compression';
-import express, { type Request, type Response, Router } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { logger } from '../logger.js';
 import type { PublicRegisterService } from '../services/public-register-service.js';
 import { publicIdSchema } from './register-input.js';
@@ -52,14 +52,14 @@ export function socialMetaTags(
 /**
  * Serves the two built pages: the dispatcher app under /police/ and the public portal everywhere else.
  * A child's register page (/register/:publicId) gets its share tags rendered into the HTML, because
- * the apps that build link previews do not run JavaScript; a child no longer listed gets 410.
+ * the apps that build link previews do not run JavaScript. A child no longer listed gets 410.
  */
-export function portalPages(
+export function mountPortalPages(
+  app: Express,
   uiDirectory: string,
   register: PublicRegisterService,
   publicOrigin: string | undefined,
-): Router {
-  const router = Router();
+): void {
   const portalHtml = readFileSync(path.join(uiDirectory, 'index.html'), 'utf8');
   const sendPortal = (response: Response, status: number, meta: string) => {
     response
@@ -70,23 +70,23 @@ export function portalPages(
   };
 
   // Only the pages and assets are compressed: gzip would hold back the API's server-sent events.
-  router.use(compression());
+  app.use(compression());
   // Hashed asset names change with every build, so they can be cached; the HTML pages must not be.
-  router.use(
+  app.use(
     express.static(uiDirectory, {
       index: false,
       maxAge: '1h',
     }),
   );
 
-  router.get(['/police', '/police/{*path}'], (request: Request, response: Response) => {
+  app.get(['/police', '/police/{*path}'], (request: Request, response: Response) => {
     if (request.path === '/police') return response.redirect(301, '/police/');
     response
       .set('cache-control', 'no-cache')
       .sendFile('index.html', { root: path.join(uiDirectory, 'police') });
   });
 
-  router.get('/register/:publicId', async (request: Request, response: Response) => {
+  app.get('/register/:publicId', async (request: Request, response: Response) => {
     const parsed = publicIdSchema.safeParse(request.params.publicId);
     if (!parsed.success) return sendPortal(response, 404, '');
     try {
@@ -103,6 +103,5 @@ export function portalPages(
     }
   });
 
-  router.get('/{*path}', (_request: Request, response: Response) => sendPortal(response, 200, ''));
-  return router;
+  app.get('/{*path}', (_request: Request, response: Response) => sendPortal(response, 200, ''));
 }

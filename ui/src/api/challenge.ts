@@ -31,7 +31,7 @@ async function solve(nonce: string, bits: number): Promise<number> {
   }
 }
 
-/** Fetches and solves a challenge; returns the headers to send, or none when the server asks for none. */
+/** Fetches and solves a challenge; returns the headers to send, or none when the server requires none. */
 export async function challengeHeaders(): Promise<Record<string, string>> {
   const response = await fetch('/api/challenge', { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`GET /api/challenge returned HTTP ${response.status}`);

@@ -1,4 +1,4 @@
-// Shapes of the public portal's API answers: the register, the report receipt and the reporter's view.
+// Shapes of the public portal's API responses: the register, the report receipt and the reporter's view.
 import type { District, Sex } from './types';
 
 export type RegisterChild = {

@@ -58,6 +58,8 @@ export type FaceCaseMatch = {
     child: { name: string; age: number; sex: Sex };
     lastSeen: { at: string; district: District | null };
     publishedAt: string | null;
+    /** Public results only: the register id of the child's page. */
+    publicId?: string;
     trackingCode?: string;
     status?: string;
   };

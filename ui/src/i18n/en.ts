@@ -360,7 +360,7 @@ export const en = {
       sent: 'Thank you. The police of the district where you saw the child received your report.',
     },
     search: {
-      heading: 'Search by photo',
+      openChild: 'Open the child’s register page',
     },
     footer:
       'Talash shows only what the police published. It never shows who reported a child or the exact place.',

@@ -41,7 +41,7 @@ class PortalRoute {
 
 export const portalRoute = new PortalRoute();
 
-/** Click handler for links inside the portal: same-page navigation unless a modifier key asks for a new tab. */
+/** Click handler for links inside the portal: same-page navigation unless a modifier key requests a new tab. */
 export function navigate(event: MouseEvent & { currentTarget: HTMLAnchorElement }): void {
   if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
   event.preventDefault();
