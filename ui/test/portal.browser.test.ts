@@ -276,6 +276,34 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     });
   }
 
+  it('picks the place on the map', async () => {
+    const page = await newPage();
+    await page.goto(`${platform.baseUrl}/report`);
+    await page.getByRole('button', { name: 'Pick on the map' }).click();
+    await page.getByTestId('place-picker').locator('canvas').waitFor();
+    await page.getByLabel('Go to a district').fill('Lahore');
+    await page.getByRole('button', { name: 'Go', exact: true }).click();
+
+    // The map flies to Lahore; a tap in its middle must then land inside Lahore district.
+    const picker = page.getByTestId('place-picker');
+    await expect
+      .poll(
+        async () => {
+          const box = await picker.boundingBox();
+          if (!box) return null;
+          await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+          const lat = await page.locator('#report-lat').inputValue();
+          const lon = await page.locator('#report-lon').inputValue();
+          if (!lat || !lon) return null;
+          return (await api('GET', `/api/geofence?lat=${lat}&lon=${lon}`)).body.district?.code ?? null;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe('PK-PB-LAHORE');
+    expect(await page.evaluate(() => localStorage.getItem('talash.reportDraft'))).toContain('"lat":"31.');
+    await page.context().close();
+  });
+
   it('drops a recovered child from the register', async () => {
     const child = await publishedChild(`Found${suffix}`);
     const page = await newPage({ language: 'ur' });

@@ -6,6 +6,7 @@ import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { fetchDistricts, fetchPublicConfig } from '../api/client';
+import type { DistrictCollection } from '../api/types';
 import type { Language } from '../i18n/locale.svelte';
 import { districtLabelPoints } from '../map/label-points';
 import { buildMapStyle, DISTRICT_SOURCE, LABEL_SOURCE } from '../map/style';
@@ -20,8 +21,14 @@ const PAKISTAN_BOUNDS: [[number, number], [number, number]] = [
 
 maplibregl.setWorkerUrl(workerUrl);
 
-/** Creates the map in `container` and fills the district layers once the style has loaded. */
-export async function createPortalMap(container: HTMLElement, language: Language): Promise<maplibregl.Map> {
+/**
+ * Creates the map in `container` and fills the district layers once the style has loaded. Also
+ * returns the district boundaries, which the place picker searches by name.
+ */
+export async function createPortalMap(
+  container: HTMLElement,
+  language: Language,
+): Promise<{ map: maplibregl.Map; districts: Promise<DistrictCollection> }> {
   const config = await fetchPublicConfig().catch(() => ({ basemapTileUrl: null }));
   const map = new maplibregl.Map({
     container,
@@ -34,17 +41,18 @@ export async function createPortalMap(container: HTMLElement, language: Language
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.touchZoomRotate.disableRotation();
+  const districts = fetchDistricts();
   map.on('load', () => {
-    fetchDistricts()
-      .then((districts) => {
-        (map.getSource(DISTRICT_SOURCE) as maplibregl.GeoJSONSource | undefined)?.setData(districts);
+    districts
+      .then((collection) => {
+        (map.getSource(DISTRICT_SOURCE) as maplibregl.GeoJSONSource | undefined)?.setData(collection);
         (map.getSource(LABEL_SOURCE) as maplibregl.GeoJSONSource | undefined)?.setData(
-          districtLabelPoints(districts),
+          districtLabelPoints(collection),
         );
       })
       .catch((error: unknown) => console.error('District boundaries could not be loaded', error));
   });
-  return map;
+  return { map, districts };
 }
 
 /** Builds one square polygon per last-seen cell, [west, south, east, north]. */
