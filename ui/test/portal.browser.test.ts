@@ -154,12 +154,26 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     await session.send('Network.setCacheDisabled', { cacheDisabled: true });
     await session.send('Network.emulateNetworkConditions', SLOW_3G);
 
-    // From the request for the page until its first card shows; photos and fonts may still be loading.
+    // The page records when the first card enters the document, in ms since the navigation started
+    // (performance.now), so the test runner's own delays under load do not count.
+    await page.addInitScript(() => {
+      const observer = new MutationObserver(() => {
+        if (!document.querySelector('[data-testid=register-card]')) return;
+        (window as Window & { firstCardAt?: number }).firstCardAt = performance.now();
+        observer.disconnect();
+      });
+      observer.observe(document, { childList: true, subtree: true });
+    });
     const started = Date.now();
     await page.goto(`${platform.baseUrl}/`, { waitUntil: 'commit' });
     await page.locator(`[data-testid=register-card][data-public-id="${child.publicId}"]`).waitFor();
-    const elapsed = Date.now() - started;
-    console.info(`register on slow 3G: first card after ${elapsed} ms (limit 2000 ms)`);
+    const seenByRunner = Date.now() - started;
+    const elapsed = await page.evaluate(
+      () => (window as Window & { firstCardAt?: number }).firstCardAt ?? -1,
+    );
+    console.info(
+      `register on slow 3G: first card after ${Math.round(elapsed)} ms in the page, ${seenByRunner} ms for the test runner (limit 2000 ms)`,
+    );
     const maplibreLoaded = await page.evaluate(() =>
       performance.getEntriesByType('resource').some((entry) => entry.name.includes('style-')),
     );
@@ -170,6 +184,7 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     await page.context().close();
 
     expect(maplibreLoaded).toBe(false);
+    expect(elapsed).toBeGreaterThan(0);
     expect(elapsed).toBeLessThan(2000);
   });
 

@@ -7,6 +7,9 @@ import type { PublicRegisterService } from '../services/public-register-service.
 import { publicIdSchema } from './register-input.js';
 
 const SOCIAL_META_MARKER = /<!-- social-meta:[^>]*-->/;
+/** Register entries on the portal's first page. RegisterPage.svelte requests the same number per page. */
+export const REGISTER_FIRST_PAGE_SIZE = 20;
+
 const SEX_WORDS: Record<string, string> = { female: 'girl', male: 'boy', other: 'child', unknown: 'child' };
 
 function escapeHtml(value: string): string {
@@ -61,12 +64,12 @@ export function mountPortalPages(
   publicOrigin: string | undefined,
 ): void {
   const portalHtml = readFileSync(path.join(uiDirectory, 'index.html'), 'utf8');
-  const sendPortal = (response: Response, status: number, meta: string) => {
+  const sendPortal = (response: Response, status: number, meta: string, body = '') => {
     response
       .status(status)
       .set('cache-control', 'no-cache')
       .type('html')
-      .send(portalHtml.replace(SOCIAL_META_MARKER, meta));
+      .send(portalHtml.replace(SOCIAL_META_MARKER, meta).replace('</body>', `${body}</body>`));
   };
 
   // Only the pages and assets are compressed: gzip would hold back the API's server-sent events.
@@ -101,6 +104,20 @@ export function mountPortalPages(
       );
       sendPortal(response, 200, '');
     }
+  });
+
+  // The register's first page travels inside the HTML, so a slow connection saves the round trip of
+  // fetching it. A JSON data block is not executed, so the Content-Security-Policy allows it.
+  app.get('/', async (_request: Request, response: Response) => {
+    let data = '';
+    try {
+      const firstPage = await register.list({ page: 1, pageSize: REGISTER_FIRST_PAGE_SIZE });
+      const json = JSON.stringify(firstPage).replace(/</g, '\\u003c');
+      data = `<script type="application/json" id="register-first-page">${json}</script>`;
+    } catch (error) {
+      logger.error({ err: error }, 'register first page failed; the page will fetch it');
+    }
+    sendPortal(response, 200, '', data);
   });
 
   app.get('/{*path}', (_request: Request, response: Response) => sendPortal(response, 200, ''));
