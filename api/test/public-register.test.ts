@@ -136,6 +136,12 @@ describe('public register', () => {
       lastSeenArea: { lat: 31.495, lon: 74.395, bounds: [74.39, 31.49, 74.4, 31.5] },
     });
     expect(card.photos).toHaveLength(1);
+    expect(listed.body.districts).toContainEqual({
+      code: 'PK-PB-LAHORE',
+      name: 'Lahore',
+      nameUr: expect.any(String),
+      children: expect.any(Number),
+    });
     expect(card.photos[0].url).toMatch(new RegExp(`^/api/register/${ayesha.publicId}/photos/[0-9a-f-]{36}$`));
   });
 

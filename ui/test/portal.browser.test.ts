@@ -197,6 +197,12 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     expect(html).not.toContain('Portal Reporter');
     expect(html).not.toContain(child.trackingCode);
 
+    const home = await (await fetch(`${platform.baseUrl}/`)).text();
+    expect(home).toContain('<script type="application/json" id="register-first-page">');
+    expect(home).toContain(child.publicId);
+    expect(home).not.toContain('Portal Reporter');
+    expect(home).not.toContain('+923001112233');
+
     const page = await newPage();
     await page.goto(`${platform.baseUrl}/register/${child.publicId}`);
     await page.getByRole('heading', { name: `Shared${suffix}`, level: 2 }).waitFor();
