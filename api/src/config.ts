@@ -89,7 +89,7 @@ const configSchema = z.object({
     .default(10 * 60_000),
   /** Key that signs challenges. Every API process behind one address needs the same key. Random per process if unset. */
   CHALLENGE_SECRET: z.string().min(16).optional(),
-  /** Public register and challenge requests allowed per client address per minute. */
+  /** Public register and challenge requests allowed per client address per minute; photos get 5 times as many. */
   REGISTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /**
    * The address the public reaches the portal at, such as https://talash.example.pk, used in share

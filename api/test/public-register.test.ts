@@ -467,3 +467,41 @@ describe('submission challenge', () => {
     expect(notNumber.body.error.code).toBe('CHALLENGE_INVALID');
   });
 });
+
+describe('public rate limits', () => {
+  let limited: TestPlatform;
+
+  beforeAll(async () => {
+    limited = await startTestPlatform(
+      {
+        FACE_DETECTOR_PRELOAD: 'false',
+        REGISTER_REQUESTS_PER_MINUTE: '3',
+        REPORTER_REQUESTS_PER_MINUTE: '2',
+      },
+      { worker: false },
+    );
+  });
+
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('limits register and reporter requests', async () => {
+    const registerStatuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      registerStatuses.push((await fetch(`${limited.baseUrl}/api/register`)).status);
+    }
+    expect(registerStatuses).toEqual([200, 200, 200, 429]);
+
+    const reporterStatuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await fetch(`${limited.baseUrl}/api/track/TL-0000-0000-0000/reporter`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '+923000000000' }),
+      });
+      reporterStatuses.push(response.status);
+    }
+    expect(reporterStatuses).toEqual([404, 404, 429]);
+  });
+});

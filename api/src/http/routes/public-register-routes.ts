@@ -19,6 +19,8 @@ export function publicRegisterRoutes(
 ): Router {
   const router = Router();
   const limit = perMinuteLimit(options.requestsPerMinute);
+  // One register page shows up to 20 photos, so images get a larger budget of their own.
+  const imageLimit = perMinuteLimit(options.requestsPerMinute * 5);
 
   router.get('/register', limit, async (request, response) => {
     const filter = parseRegisterQuery(request.query);
@@ -31,7 +33,7 @@ export function publicRegisterRoutes(
   });
 
   // Photos and previews are re-checked on every request, so a removed child's photo stops at once.
-  router.get('/register/:publicId/photos/:photoId', limit, async (request, response) => {
+  router.get('/register/:publicId/photos/:photoId', imageLimit, async (request, response) => {
     const publicId = parseOrThrow(publicIdSchema, request.params.publicId, 'INVALID_REGISTER_ID');
     const photoId = parseOrThrow(photoIdSchema, request.params.photoId, 'INVALID_PHOTO_ID');
     const photo = await register.findPhoto(publicId, photoId);
@@ -39,7 +41,7 @@ export function publicRegisterRoutes(
     response.set('cache-control', 'no-store').type(photo.mediaType).send(photo.content);
   });
 
-  router.get('/register/:publicId/preview.jpg', limit, async (request, response) => {
+  router.get('/register/:publicId/preview.jpg', imageLimit, async (request, response) => {
     const publicId = parseOrThrow(publicIdSchema, request.params.publicId, 'INVALID_REGISTER_ID');
     const entry = await register.find(publicId);
     const firstPhoto = entry.photos[0]
