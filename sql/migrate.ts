@@ -7,6 +7,7 @@ import * as accounts from './migrations/20261204000500_accounts.js';
 import * as alertCaseIndex from './migrations/20261204000600_alert_case_index.js';
 import * as deadlineClocks from './migrations/20261204000700_deadline_clocks.js';
 import * as caseDuplicates from './migrations/20261204000710_case_duplicates.js';
+import * as publicRegister from './migrations/20261204000900_public_register.js';
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -20,9 +21,10 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000400_faces', faces],
   ['20261204000500_accounts', accounts],
   ['20261204000600_alert_case_index', alertCaseIndex],
-  ['20261204001000_report_idempotency', reportIdempotency],
   ['20261204000700_deadline_clocks', deadlineClocks],
   ['20261204000710_case_duplicates', caseDuplicates],
+  ['20261204000900_public_register', publicRegister],
+  ['20261204001000_report_idempotency', reportIdempotency],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -5,7 +5,8 @@ import { defineConfig } from 'vite';
 
 const uiRoot = path.dirname(fileURLToPath(import.meta.url));
 
-// The API serves ui/dist at `/`; during `npm run dev:ui` the dev server forwards /api to it.
+// Two pages: the public portal (index.html, served at `/`) and the dispatcher app (police/index.html,
+// served at `/police/`). The API serves ui/dist; during `npm run dev:ui` the dev server forwards /api to it.
 export default defineConfig({
   root: uiRoot,
   base: '/',
@@ -15,6 +16,12 @@ export default defineConfig({
     emptyOutDir: true,
     // maplibre-gl alone is about 1 MB minified; one chunk for it is expected.
     chunkSizeWarningLimit: 1500,
+    rolldownOptions: {
+      input: {
+        portal: path.join(uiRoot, 'index.html'),
+        police: path.join(uiRoot, 'police', 'index.html'),
+      },
+    },
   },
   server: {
     proxy: {

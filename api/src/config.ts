@@ -101,6 +101,29 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(200 * 1024 * 1024),
+  /**
+   * Leading zero bits of the proof-of-work challenge that public submissions (reports, sightings,
+   * reporter updates, takedowns) must solve; 0 turns the challenge off. Each extra bit doubles the
+   * average work: 16 bits is about 65,000 SHA-256 hashes in the browser.
+   */
+  PUBLIC_CHALLENGE_BITS: z.coerce.number().int().min(0).max(24).default(16),
+  /** How long an issued challenge stays valid, in milliseconds. */
+  PUBLIC_CHALLENGE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+  /** Key that signs challenges. Every API process behind one address needs the same key. Random per process if unset. */
+  CHALLENGE_SECRET: z.string().min(16).optional(),
+  /** Public register and challenge requests allowed per client address per minute; photos get 5 times as many. */
+  REGISTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /**
+   * The address the public reaches the portal at, such as https://talash.example.pk, used in share
+   * links and preview tags. Without it they use the request's own host.
+   */
+  PUBLIC_ORIGIN: z.string().url().optional(),
+  /** Reporter requests (timeline, updates, takedown) allowed per client address per minute. */
+  REPORTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

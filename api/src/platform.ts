@@ -43,6 +43,8 @@ import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
+import { PublicRegisterRepository } from './repositories/public-register-repository.js';
+import { ReporterRepository } from './repositories/reporter-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountAdminService } from './services/account-admin-service.js';
 import { AccountService } from './services/account-service.js';
@@ -56,8 +58,11 @@ import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
+import { PublicRegisterService } from './services/public-register-service.js';
 import { ReportService } from './services/report-service.js';
+import { ReporterService } from './services/reporter-service.js';
 import { SightingService } from './services/sighting-service.js';
+import { SubmissionChallenges } from './services/submission-challenge.js';
 import { HttpSmsGateway } from './sms/http-sms-gateway.js';
 import { LogSmsGateway } from './sms/log-sms-gateway.js';
 import type { SmsGateway } from './sms/sms-gateway.js';
@@ -92,6 +97,8 @@ export interface Platform {
     alerts: AlertRepository;
     duplicates: DuplicateRepository;
     dashboard: DashboardRepository;
+    publicRegister: PublicRegisterRepository;
+    reporters: ReporterRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -108,6 +115,9 @@ export interface Platform {
     deadlineClock: DeadlineClockService;
     duplicates: DuplicateService;
     accountAdmin: AccountAdminService;
+    publicRegister: PublicRegisterService;
+    reporters: ReporterService;
+    challenges: SubmissionChallenges;
   };
   faces: {
     detector: FaceDetector;
@@ -157,6 +167,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     alerts: new AlertRepository(),
     duplicates: new DuplicateRepository(db),
     dashboard: new DashboardRepository(db),
+    publicRegister: new PublicRegisterRepository(db),
+    reporters: new ReporterRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -261,6 +273,25 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       enqueueCaseOutbox,
       districtLocator,
     ),
+    publicRegister: new PublicRegisterService(db, {
+      register: repositories.publicRegister,
+      caseEvents: repositories.caseEvents,
+      audit: repositories.audit,
+    }),
+    reporters: new ReporterService(
+      db,
+      {
+        reporters: repositories.reporters,
+        register: repositories.caseRegister,
+        caseEvents: repositories.caseEvents,
+      },
+      enqueuePhotos,
+    ),
+    challenges: new SubmissionChallenges(redis, config.REDIS_PREFIX, {
+      bits: config.PUBLIC_CHALLENGE_BITS,
+      ttlMs: config.PUBLIC_CHALLENGE_TTL_MS,
+      secret: config.CHALLENGE_SECRET,
+    }),
   };
   const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);

@@ -309,8 +309,8 @@ describe('deadline clocks', () => {
     const { status, body } = await call('GET', `/api/track/${created.trackingCode}`);
     expect(status).toBe(200);
     const missed = body.timeline.find((entry: { event: string }) => entry.event === 'deadline-missed-fir');
-    expect(missed.text.en).toContain('FIR');
-    expect(missed.text.ur).toMatch(/[\u0600-\u06FF]/);
+    expect(missed.line.en).toContain('FIR');
+    expect(missed.line.ur).toMatch(/[\u0600-\u06FF]/);
     expect(JSON.stringify(body)).not.toContain('PK-PB-LAHORE-DIV');
     expect(body.timeline.map((entry: { event: string }) => entry.event)).not.toContain(
       'alerted-rpo-escalation',

@@ -134,7 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
   });
 
   it('rejects a wrong password', async () => {
-    await page.goto(`${platform.baseUrl}/`);
+    await page.goto(`${platform.baseUrl}/police/`);
     await page.getByLabel('Username', { exact: true }).fill(account.username);
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();

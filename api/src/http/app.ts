@@ -6,6 +6,8 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { challengeRoutes, requireChallenge } from './challenge.js';
+import { mountPortalPages } from './portal-pages.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -20,7 +22,10 @@ import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
+import { publicRegisterRoutes } from './routes/public-register-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { reporterRoutes } from './routes/reporter-routes.js';
+import { routedSightingRoutes } from './routes/routed-sighting-routes.js';
 import { sightingRoutes } from './routes/sighting-routes.js';
 
 const UI_DIRECTORY = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
@@ -78,6 +83,9 @@ export function createApp(platform: Platform): express.Express {
     response.json({ basemapTileUrl: config.BASEMAP_TILE_URL ?? null });
   });
   app.use('/api', geofenceRoutes(services.geofence, repositories.jurisdictions));
+  // Public submissions need a solved proof-of-work challenge (GET /api/challenge) before their routes run.
+  app.post('/api/reports', requireChallenge(services.challenges));
+  app.post('/api/sightings', requireChallenge(services.challenges));
   app.use(
     '/api',
     reportRoutes(services.reports, repositories.cases, {
@@ -151,24 +159,43 @@ export function createApp(platform: Platform): express.Express {
     }),
   );
   app.use('/api', duplicateRoutes({ sessions, service: services.duplicates, audit: repositories.audit }));
+  app.use('/api', challengeRoutes(services.challenges, config.REGISTER_REQUESTS_PER_MINUTE));
+  app.use(
+    '/api',
+    publicRegisterRoutes(services.publicRegister, { requestsPerMinute: config.REGISTER_REQUESTS_PER_MINUTE }),
+  );
+  app.use(
+    '/api',
+    reporterRoutes(
+      {
+        reporters: services.reporters,
+        register: services.publicRegister,
+        cases: repositories.cases,
+        challenges: services.challenges,
+      },
+      {
+        maxPhotoBytes: config.MAX_PHOTO_BYTES,
+        maxPhotoPixels: config.MAX_PHOTO_PIXELS,
+        requestsPerMinute: config.REPORTER_REQUESTS_PER_MINUTE,
+      },
+    ),
+  );
+  app.use(
+    '/api',
+    routedSightingRoutes({
+      sessions,
+      sightings: repositories.sightings,
+      jurisdictions: repositories.jurisdictions,
+      audit: repositories.audit,
+    }),
+  );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));
   });
 
   if (existsSync(UI_DIRECTORY)) {
-    // Hashed asset names change with every build, so they can be cached; index.html must not be.
-    app.use(
-      express.static(UI_DIRECTORY, {
-        index: 'index.html',
-        maxAge: '1h',
-        setHeaders: (response, filePath) => {
-          if (filePath.endsWith('index.html')) response.setHeader('cache-control', 'no-cache');
-        },
-      }),
-    );
-    app.get('/{*path}', (_request, response) =>
-      response.set('cache-control', 'no-cache').sendFile('index.html', { root: UI_DIRECTORY }),
-    );
+    // The portal at /, the dispatcher app at /police/, and share tags on register pages.
+    mountPortalPages(app, UI_DIRECTORY, services.publicRegister, config.PUBLIC_ORIGIN);
   } else {
     logger.warn({ directory: UI_DIRECTORY }, 'web UI is not built; run `npm run build:ui`');
   }

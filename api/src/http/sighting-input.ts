@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SightingInput } from '../services/sighting-service.js';
 import { normaliseTrackingCode } from '../services/tracking-code.js';
+import { publicIdSchema } from './register-input.js';
 import { reportSchema } from './report-input.js';
 import { parseOrThrow } from './validation.js';
 
@@ -36,7 +37,9 @@ const sightingSchema = z
       })
       .nullish(),
     caseId: z.string().uuid('must be a case id (UUID) as a search result shows it').nullish(),
+    registerId: publicIdSchema.nullish(),
     reporter: z.object({ phone: reportSchema.shape.reporter.shape.phone }).strict().nullish(),
+    atRisk: z.boolean('must be true or false').optional(),
   })
   .strict();
 
@@ -49,11 +52,14 @@ export function parseSighting(body: unknown): SightingInput {
     description: sighting.description || null,
     trackingCode: sighting.trackingCode ?? null,
     caseId: sighting.caseId ?? null,
+    registerId: sighting.registerId ?? null,
     reporterPhone: sighting.reporter?.phone ?? null,
+    atRisk: sighting.atRisk ?? false,
   };
 }
 
 const NUMERIC_FIELDS = new Set(['place.lat', 'place.lon']);
+const BOOLEAN_FIELDS = new Set(['atRisk']);
 
 /**
  * Turns multipart form fields into the JSON sighting shape: one `sighting` field with the whole JSON,
@@ -70,8 +76,9 @@ export function multipartFieldsToSighting(fields: Record<string, unknown>): unkn
   const sighting: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value !== 'string') continue;
-    const converted =
+    let converted: unknown =
       NUMERIC_FIELDS.has(name) && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+    if (BOOLEAN_FIELDS.has(name) && (value === 'true' || value === 'false')) converted = value === 'true';
     const [group, key, ...rest] = name.split('.');
     if (group && key && rest.length === 0) {
       sighting[group] ??= {};

@@ -6,6 +6,8 @@ export interface CaseState {
   id: string;
   status: string;
   publishedAt: Date | null;
+  /** When the family asked to take the child off the public register; null when they never did. */
+  takedownAt: Date | null;
 }
 
 /** All SQL about the public register flag of cases and the photos officers add or withdraw later. */
@@ -15,15 +17,18 @@ export class CaseRegisterRepository {
   async findCaseState(caseId: string, connection: Knex | Knex.Transaction = this.db) {
     const row = await connection('cases')
       .where({ id: caseId })
-      .first('id', 'status', 'published_at as publishedAt');
+      .first('id', 'status', 'published_at as publishedAt', 'register_takedown_at as takedownAt');
     return row as CaseState | undefined;
   }
 
   /** Sets or clears published_at; returns the new value, or undefined when the case does not exist. */
-  async setPublished(trx: Knex.Transaction, caseId: string, published: boolean) {
+  async setPublished(trx: Knex.Transaction, caseId: string, published: boolean, publicName?: string) {
     const rows = await trx('cases')
       .where({ id: caseId })
-      .update({ published_at: published ? trx.raw('coalesce(published_at, now())') : null })
+      .update({
+        published_at: published ? trx.raw('coalesce(published_at, now())') : null,
+        ...(publicName === undefined ? {} : { public_name: publicName }),
+      })
       .returning('published_at as publishedAt');
     return rows[0] as { publishedAt: Date | null } | undefined;
   }

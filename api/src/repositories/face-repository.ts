@@ -32,6 +32,9 @@ export interface CaseFaceRow {
   status: string;
   publishedAt: Date | null;
   childName: string;
+  /** The register's id and name of the child: the published name, else the first word of the name. */
+  publicId: string;
+  publicName: string;
   childAge: number;
   childSex: string;
   childDescription: string | null;
@@ -203,6 +206,8 @@ export class FaceRepository {
       `SELECT f.id::text AS "faceId", f.model_version AS "modelVersion", f.crop,
               c.id AS "caseId", c.tracking_code AS "trackingCode", c.status, c.published_at AS "publishedAt",
               c.child_name AS "childName", c.child_age AS "childAge", c.child_sex AS "childSex",
+              c.public_id AS "publicId",
+              coalesce(c.public_name, split_part(btrim(c.child_name), ' ', 1)) AS "publicName",
               c.child_description AS "childDescription", c.last_seen_at AS "lastSeenAt",
               ST_Y(c.last_seen) AS lat, ST_X(c.last_seen) AS lon,
               d.code AS "districtCode", d.name AS "districtName", d.name_ur AS "districtNameUr"

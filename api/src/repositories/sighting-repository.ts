@@ -9,7 +9,24 @@ export interface NewSighting {
   place: { lat: number; lon: number };
   description: string | null;
   reporterPhone: string | null;
+  atRisk: boolean;
   jurisdiction: GeofenceMatch | undefined;
+}
+
+interface RoutedSightingRow {
+  id: string;
+  caseId: string | null;
+  trackingCode: string | null;
+  seenAt: Date;
+  lat: number;
+  lon: number;
+  description: string | null;
+  reporterPhone: string | null;
+  atRisk: boolean;
+  seenInDistrict: string | null;
+  reasons: string[];
+  createdAt: Date;
+  photoCount: number;
 }
 
 /** All SQL about sightings reported by the public and their photos. */
@@ -30,6 +47,7 @@ export class SightingRepository {
         place: trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [sighting.place.lon, sighting.place.lat]),
         description: sighting.description,
         reporter_phone: sighting.reporterPhone,
+        at_risk: sighting.atRisk,
         district_id: jurisdiction?.district.id ?? null,
         region_id: jurisdiction?.region.id ?? null,
         province_id: jurisdiction?.province.id ?? null,
@@ -49,10 +67,71 @@ export class SightingRepository {
     return { id: inserted.id, createdAt: inserted.created_at, photoId };
   }
 
-  /** Finds the id of a case by its tracking code or id, whatever its status. */
-  async findCaseId(reference: { trackingCode?: string; caseId?: string }): Promise<string | undefined> {
+  /** Finds the code of the district a case was routed to; null for an unassigned case. */
+  async findCaseDistrictCode(caseId: string, connection: Knex | Knex.Transaction = this.db) {
+    const row = (await connection('cases as c')
+      .join('jurisdictions as d', 'd.id', 'c.district_id')
+      .where('c.id', caseId)
+      .first('d.code')) as { code: string } | undefined;
+    return row?.code ?? null;
+  }
+
+  /**
+   * Routes a sighting to the district where it was seen and to its case's district, one row per
+   * district with every reason that applies. Returns the district codes, seen-in first.
+   */
+  async insertRoutes(
+    trx: Knex.Transaction,
+    sightingId: string,
+    districts: { seenIn: string | null; caseDistrict: string | null },
+  ): Promise<string[]> {
+    const reasons = new Map<string, string[]>();
+    if (districts.seenIn) reasons.set(districts.seenIn, ['seen-in']);
+    if (districts.caseDistrict) {
+      reasons.set(districts.caseDistrict, [...(reasons.get(districts.caseDistrict) ?? []), 'case-district']);
+    }
+    if (reasons.size === 0) return [];
+    await trx('sighting_routes').insert(
+      [...reasons].map(([code, why]) => ({ sighting_id: sightingId, jurisdiction_code: code, reasons: why })),
+    );
+    return [...reasons.keys()];
+  }
+
+  /**
+   * Lists the sightings routed to a district, newest first, with why each came there. The reporter's
+   * phone is included: these rows are for the police of that district only.
+   */
+  async listRouted(districtCode: string, limit: number) {
+    const result = await this.db.raw<{ rows: RoutedSightingRow[] }>(
+      `SELECT s.id, s.case_id AS "caseId", c.tracking_code AS "trackingCode", s.seen_at AS "seenAt",
+              ST_Y(s.place) AS lat, ST_X(s.place) AS lon, s.description, s.reporter_phone AS "reporterPhone",
+              s.at_risk AS "atRisk", d.code AS "seenInDistrict", r.reasons, s.created_at AS "createdAt",
+              (SELECT count(*)::int FROM sighting_photos p WHERE p.sighting_id = s.id) AS "photoCount"
+       FROM sighting_routes r
+       JOIN sightings s ON s.id = r.sighting_id
+       LEFT JOIN cases c ON c.id = s.case_id
+       LEFT JOIN jurisdictions d ON d.id = s.district_id
+       WHERE r.jurisdiction_code = ?
+       ORDER BY r.created_at DESC, s.id
+       LIMIT ?`,
+      [districtCode, limit],
+    );
+    return result.rows.map((row) => ({
+      ...row,
+      seenAt: row.seenAt.toISOString(),
+      createdAt: row.createdAt.toISOString(),
+    }));
+  }
+
+  /** Finds the id of a case by its tracking code, id or register id, whatever its status. */
+  async findCaseId(reference: {
+    trackingCode?: string;
+    caseId?: string;
+    registerId?: string;
+  }): Promise<string | undefined> {
     const query = this.db('cases').first('id');
     if (reference.caseId) query.where({ id: reference.caseId });
+    else if (reference.registerId) query.where({ public_id: reference.registerId });
     else if (reference.trackingCode) query.where({ tracking_code: reference.trackingCode });
     else return undefined;
     const row = (await query) as { id: string } | undefined;

@@ -22,7 +22,8 @@ export class CaseRegisterService {
     private readonly facesRemoved: () => Promise<void>,
   ) {}
 
-  async setPublished(caseId: string, published: boolean, actor: CaseEventActor) {
+  /** `publicName` replaces the name the register shows (by default the first word of the child's name). */
+  async setPublished(caseId: string, published: boolean, actor: CaseEventActor, publicName?: string) {
     const { register, caseEvents } = this.repositories;
     const result = await this.db.transaction(async (trx) => {
       const state = await this.requireCase(trx, caseId);
@@ -33,7 +34,14 @@ export class CaseRegisterService {
           `Case ${caseId} is ${state.status}; only open cases can be published.`,
         );
       }
-      const updated = await register.setPublished(trx, caseId, published);
+      if (published && state.takedownAt) {
+        throw new ApiError(
+          409,
+          'REGISTER_TAKEN_DOWN',
+          `The family of case ${caseId} took the child off the public register; it cannot be published again.`,
+        );
+      }
+      const updated = await register.setPublished(trx, caseId, published, publicName);
       if (Boolean(state.publishedAt) !== published) {
         await caseEvents.append({ caseId, kind: published ? 'published' : 'unpublished', actor }, trx);
       }

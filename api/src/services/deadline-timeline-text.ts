@@ -37,7 +37,7 @@ export function deadlineTimelineEntry(
   duty: DeadlineDuty,
   level: EscalationLevel,
   at: Date,
-): { event: string; at: string; text: TimelineText } {
+): { event: string; at: string; line: TimelineText } {
   const event = `${level === 'RPO' ? 'deadline-missed' : 'deadline-escalated'}-${duty}`;
-  return { event, at: at.toISOString(), text: TEXT[level][duty] };
+  return { event, at: at.toISOString(), line: TEXT[level][duty] };
 }

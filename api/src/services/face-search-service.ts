@@ -33,6 +33,8 @@ export interface CaseMatch {
     child: { name: string; age: number; sex: string };
     lastSeen: { at: string; district: JurisdictionName | null };
     publishedAt: string | null;
+    /** Public only: the child's register id, for the link to the child's page. */
+    publicId?: string;
     /** Police only. */
     trackingCode?: string;
     status?: string;
@@ -127,7 +129,13 @@ export class FaceSearchService {
       faceCrop: jpegDataUrl(row.crop),
       case: {
         id: row.caseId,
-        child: { name: row.childName, age: row.childAge, sex: row.childSex },
+        // The public sees the name the register shows, and the register id that links the child's page.
+        child: {
+          name: viewer === 'police' ? row.childName : row.publicName,
+          age: row.childAge,
+          sex: row.childSex,
+        },
+        ...(viewer === 'public' ? { publicId: row.publicId } : {}),
         lastSeen: { at: row.lastSeenAt.toISOString(), district: districtOf(row) },
         publishedAt: row.publishedAt ? row.publishedAt.toISOString() : null,
       },

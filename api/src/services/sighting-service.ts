@@ -14,7 +14,11 @@ export interface SightingInput {
   /** A registered case the reporter believes this is, by tracking code or by the id a search showed. */
   trackingCode: string | null;
   caseId: string | null;
+  /** The child's register id, when the sighting comes from the child's public register page. */
+  registerId: string | null;
   reporterPhone: string | null;
+  /** The reporter thinks the child is lost or in danger (used for a child with no case). */
+  atRisk: boolean;
 }
 
 export interface SightingReceipt {
@@ -25,6 +29,8 @@ export interface SightingReceipt {
   onBorder: boolean;
   caseLinked: boolean;
   photoReceived: boolean;
+  /** Codes of the districts whose police see the sighting: where it was seen and the case's district. */
+  routedTo: string[];
 }
 
 const log = createLogger('SightingService');
@@ -59,10 +65,16 @@ export class SightingService {
           place: input.place,
           description: input.description,
           reporterPhone: input.reporterPhone,
+          atRisk: input.atRisk,
           jurisdiction: match,
         },
         photo,
       );
+      const caseDistrict = caseId ? await sightings.findCaseDistrictCode(caseId, trx) : null;
+      const routedTo = await sightings.insertRoutes(trx, inserted.id, {
+        seenIn: match?.district.code ?? null,
+        caseDistrict,
+      });
       if (caseId) {
         await caseEvents.append(
           {
@@ -78,7 +90,7 @@ export class SightingService {
           trx,
         );
       }
-      return inserted;
+      return { ...inserted, routedTo };
     });
 
     log.info(
@@ -87,6 +99,7 @@ export class SightingService {
         district: match?.district.code ?? null,
         caseId,
         photo: Boolean(stored.photoId),
+        routedTo: stored.routedTo,
       },
       'sighting stored',
     );
@@ -108,21 +121,24 @@ export class SightingService {
       onBorder: match?.onBorder ?? false,
       caseLinked: caseId !== null,
       photoReceived: stored.photoId !== null,
+      routedTo: stored.routedTo,
     };
   }
 
   private async findNamedCase(input: SightingInput): Promise<string | null> {
-    if (!input.trackingCode && !input.caseId) return null;
+    if (!input.trackingCode && !input.caseId && !input.registerId) return null;
     const caseId = await this.repositories.sightings.findCaseId({
       trackingCode: input.trackingCode ?? undefined,
       caseId: input.caseId ?? undefined,
+      registerId: input.registerId ?? undefined,
     });
     if (!caseId) {
-      const field = input.caseId ? 'caseId' : 'trackingCode';
+      const field = input.caseId ? 'caseId' : input.registerId ? 'registerId' : 'trackingCode';
+      const what = { caseId: 'id', registerId: 'register id', trackingCode: 'tracking code' }[field];
       throw new ApiError(
         400,
         'CASE_NOT_FOUND',
-        `${field}: no registered case has this ${input.caseId ? 'id' : 'tracking code'}. Leave it out to report the sighting without a case.`,
+        `${field}: no registered case has this ${what}. Leave it out to report the sighting without a case.`,
         field,
       );
     }

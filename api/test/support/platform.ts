@@ -36,6 +36,8 @@ export async function startTestPlatform(
     HOST: '127.0.0.1',
     REDIS_PREFIX: `talash-test-${randomBytes(4).toString('hex')}`,
     PUBLIC_REPORTS_PER_MINUTE: '1000',
+    // Tests that exercise the proof-of-work challenge turn it on with their own overrides.
+    PUBLIC_CHALLENGE_BITS: '0',
     OUTBOX_RETRY_BASE_MS: '200',
     OUTBOX_SWEEP_INTERVAL_MS: '1000',
     OUTBOX_SWEEP_GRACE_MS: '1000',

@@ -1,5 +1,6 @@
 // Calls the Talash API from the dashboard. Every call sends the session cookie and turns a JSON error
 // body ({ error: { code, message, field } }) into an ApiError that the page can translate by code.
+import { challengeHeaders } from './challenge';
 import type {
   Alert,
   ApiErrorBody,
@@ -127,9 +128,13 @@ export type NewSighting = {
   place: { lat: number; lon: number };
   description: string;
   caseId: string | null;
+  /** Set by the public for an unknown child who seems lost or in danger. */
+  atRisk?: boolean;
+  /** The register id of the child, when the sighting comes from the child's register page. */
+  registerId?: string;
 };
 
-export function reportSighting(sighting: NewSighting, photo: Blob | null): Promise<SightingReceipt> {
+export async function reportSighting(sighting: NewSighting, photo: Blob | null): Promise<SightingReceipt> {
   const form = new FormData();
   form.append(
     'sighting',
@@ -140,7 +145,11 @@ export function reportSighting(sighting: NewSighting, photo: Blob | null): Promi
     }),
   );
   if (photo) form.append('photo', photo);
-  return request<SightingReceipt>('/api/sightings', { method: 'POST', body: form });
+  return request<SightingReceipt>('/api/sightings', {
+    method: 'POST',
+    body: form,
+    headers: await challengeHeaders(),
+  });
 }
 
 export async function fetchFaceMatchCandidates(): Promise<FaceMatchCandidate[]> {

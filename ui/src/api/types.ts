@@ -58,6 +58,8 @@ export type FaceCaseMatch = {
     child: { name: string; age: number; sex: Sex };
     lastSeen: { at: string; district: District | null };
     publishedAt: string | null;
+    /** Public results only: the register id of the child's page. */
+    publicId?: string;
     trackingCode?: string;
     status?: string;
   };
@@ -91,6 +93,8 @@ export type SightingReceipt = {
   onBorder: boolean;
   caseLinked: boolean;
   photoReceived: boolean;
+  /** Codes of the districts whose police receive the sighting. */
+  routedTo?: string[];
 };
 
 // A sighting face that resembles a case face, waiting for an officer's review.

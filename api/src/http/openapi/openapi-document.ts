@@ -336,6 +336,69 @@ export const OPERATIONS: Operation[] = [
       'Open cases, unacknowledged cases, open cases with a missed deadline, and missed deadlines (since `since`) per district of a region or province.',
     query: districtCountsQuery,
   },
+  {
+    method: 'get',
+    path: '/api/challenge',
+    who: 'anyone',
+    summary:
+      'A proof-of-work challenge for the next public submission: send the token and a number n with SHA-256("nonce:n") starting with `bits` zero bits in the Talash-Challenge and Talash-Challenge-Solution headers.',
+  },
+  {
+    method: 'get',
+    path: '/api/register',
+    who: 'anyone',
+    summary:
+      'Published open cases: published name, age, sex, district, day last seen, last-seen area as a 0.01° cell, photo URLs. Filters name, ageMin, ageMax, sex, district, seenFrom, seenTo; page, pageSize (max 50).',
+    responses: { '400': 'INVALID_REGISTER_QUERY naming the parameter.' },
+  },
+  {
+    method: 'get',
+    path: '/api/register/{publicId}',
+    who: 'anyone',
+    summary: 'One child of the register.',
+    responses: { '404': 'REGISTER_ENTRY_NOT_FOUND.', '410': 'REGISTER_ENTRY_REMOVED, without details.' },
+  },
+  {
+    method: 'get',
+    path: '/api/register/{publicId}/photos/{photoId}',
+    who: 'anyone',
+    summary: 'A photo of a listed child (JPEG).',
+  },
+  {
+    method: 'get',
+    path: '/api/register/{publicId}/preview.jpg',
+    who: 'anyone',
+    summary: 'The 1200 × 630 share preview of a listed child (JPEG).',
+  },
+  {
+    method: 'post',
+    path: '/api/track/{code}/reporter',
+    who: 'anyone',
+    summary:
+      "The case timeline with the reporter's own additions and the register status, for `{phone}` matching the report. 404 TRACKING_NOT_FOUND for a wrong code or phone alike.",
+  },
+  {
+    method: 'post',
+    path: '/api/track/{code}/updates',
+    who: 'anyone',
+    summary:
+      'The reporter adds `text`, a `photo` or both (JSON or multipart, with `phone`). Needs a challenge.',
+    multipart: true,
+    responses: { '201': 'Added to the case timeline.' },
+  },
+  {
+    method: 'post',
+    path: '/api/track/{code}/takedown',
+    who: 'anyone',
+    summary:
+      'The family takes the child off the public register at once, for good (`{phone}`). Audited. Needs a challenge.',
+  },
+  {
+    method: 'get',
+    path: '/api/sightings',
+    who: 'case roles',
+    summary: 'Sightings routed to a district (`district`): seen there, or naming a case of that district.',
+  },
 ];
 
 const ERROR_SCHEMA = {

@@ -14,6 +14,13 @@ import { parseOrThrow } from '../validation.js';
 
 const uuid = z.string().uuid('must be a UUID');
 const withdrawBody = z.object({ reason: reasonSchema }).strict();
+// The name the family agreed to show on the public register; without it the register shows the first word.
+const publishBody = z
+  .object({
+    publicName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  })
+  .partial()
+  .strict();
 const eventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(500) });
 
 export interface CaseRegisterRouteDependencies {
@@ -52,7 +59,8 @@ export function caseRegisterRoutes(
 
   router.post('/cases/:caseId/publish', signedIn, async (request, response) => {
     const { caseId, actor } = await caseOf(request);
-    const result = await register.setPublished(caseId, true, actor);
+    const { publicName } = parseOrThrow(publishBody, request.body ?? {}, 'INVALID_REQUEST');
+    const result = await register.setPublished(caseId, true, actor, publicName);
     await record(request, 'case.publish', caseId);
     response.json(result);
   });

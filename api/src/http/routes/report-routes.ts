@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { ApiError } from '../../errors.js';
 import type { CaseRepository } from '../../repositories/case-repository.js';
-import { deadlineTimelineEntry } from '../../services/deadline-timeline-text.js';
 import { preparePhoto } from '../../services/photo-intake.js';
+import { publicTrackingView } from '../../services/public-timeline.js';
 import type { ReportService } from '../../services/report-service.js';
-import { normaliseTrackingCode } from '../../services/tracking-code.js';
 import { photoUploadReader } from '../photo-upload.js';
 import { perMinuteLimit } from '../rate-limits.js';
 import { multipartFieldsToReport, parseReport } from '../report-input.js';
+import { parseTrackingCodeParam } from '../tracking-code-input.js';
 
 export interface ReportRouteOptions {
   maxPhotoBytes: number;
@@ -51,15 +51,7 @@ export function reportRoutes(
   });
 
   router.get('/track/:code', perMinuteLimit(30), async (request, response) => {
-    const code = normaliseTrackingCode(String(request.params.code));
-    if (!code) {
-      throw new ApiError(
-        400,
-        'INVALID_TRACKING_CODE',
-        'A tracking code looks like TL-7KQ4-M2XD-9PBE.',
-        'code',
-      );
-    }
+    const code = parseTrackingCodeParam(request.params.code);
     const found = await cases.findPublicStatus(code);
     if (!found)
       throw new ApiError(
@@ -68,33 +60,7 @@ export function reportRoutes(
         'No case has this tracking code. Check the code in your SMS.',
       );
 
-    const { caseRow, alerts } = found;
-    response.set('cache-control', 'no-store').json({
-      trackingCode: caseRow.trackingCode,
-      status: caseRow.status,
-      reportedAt: new Date(caseRow.createdAt).toISOString(),
-      district: caseRow.districtCode
-        ? { code: caseRow.districtCode, name: caseRow.districtName, nameUr: caseRow.districtNameUr }
-        : null,
-      timeline: [
-        { event: 'reported', at: new Date(caseRow.createdAt).toISOString() },
-        ...alerts.map((alert: { post: string; createdAt: Date; acknowledgedAt: Date | null }) => ({
-          event: `alerted-${alert.post.toLowerCase()}`,
-          at: new Date(alert.createdAt).toISOString(),
-        })),
-        ...alerts
-          .filter((alert: { acknowledgedAt: Date | null }) => alert.acknowledgedAt)
-          .map((alert: { post: string; acknowledgedAt: Date | null }) => ({
-            event: `acknowledged-${alert.post.toLowerCase()}`,
-            at: new Date(alert.acknowledgedAt as Date).toISOString(),
-          })),
-        ...found.stateChanges.map((change) => ({
-          event: `status-${change.state.replaceAll('_', '-')}`,
-          at: new Date(change.at).toISOString(),
-        })),
-        ...found.missedDeadlines.map((missed) => deadlineTimelineEntry(missed.duty, missed.level, missed.at)),
-      ].sort((a, b) => a.at.localeCompare(b.at)),
-    });
+    response.set('cache-control', 'no-store').json(publicTrackingView(found));
   });
 
   return router;
