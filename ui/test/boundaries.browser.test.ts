@@ -20,7 +20,7 @@ const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
 /** Returns the address of the boundary import page; the only place this test builds it. */
 function boundariesPageUrl(baseUrl: string): string {
-  return `${baseUrl}/#/boundaries`;
+  return `${baseUrl}/police/#/boundaries`;
 }
 
 type TestWindow = Window & { __talashTestHooks?: boolean; __talashBoundaryMap?: MaplibreMap };

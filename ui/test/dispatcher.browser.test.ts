@@ -346,7 +346,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const board = await context.newPage();
     try {
-      await board.goto(`${platform.baseUrl}/`);
+      await board.goto(`${platform.baseUrl}/police/`);
       await board.getByLabel('Username', { exact: true }).fill(dpo.username);
       await board.getByLabel('Password', { exact: true }).fill(dpo.password);
       await board.getByRole('button', { name: 'Sign in' }).click();

@@ -283,6 +283,7 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
         .first(
           'c.child_name',
           'c.reporter_phone',
+          'c.idempotency_key',
           platform.platform.db.raw(
             '(SELECT count(*)::int FROM case_photos p WHERE p.case_id = c.id) AS photos',
           ),
@@ -292,7 +293,10 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
         reporter_phone: '+923007778899',
         photos: 1,
       });
+      // The form sends an Idempotency-Key, so a retry after a lost response files no second case.
+      expect(stored.idempotency_key).toMatch(/^[0-9a-f]{32}$/);
       expect(await page.evaluate(() => localStorage.getItem('talash.reportDraft'))).toBeNull();
+      expect(await page.evaluate(() => localStorage.getItem('talash.reportSubmissionKey'))).toBeNull();
       await page.context().close();
     });
   }

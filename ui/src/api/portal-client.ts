@@ -23,14 +23,19 @@ export function fetchRegisterChild(publicId: string): Promise<RegisterChild> {
   return request<RegisterChild>(`/api/register/${encodeURIComponent(publicId)}`);
 }
 
-export async function submitReport(report: NewReport, photo: Blob | null): Promise<ReportReceipt> {
+/** Sends a report; `idempotencyKey` is the same on every retry of one report. */
+export async function submitReport(
+  report: NewReport,
+  photo: Blob | null,
+  idempotencyKey: string,
+): Promise<ReportReceipt> {
   const form = new FormData();
   form.append('report', JSON.stringify(report));
   if (photo) form.append('photo', photo);
   return request<ReportReceipt>('/api/reports', {
     method: 'POST',
     body: form,
-    headers: await challengeHeaders(),
+    headers: { ...(await challengeHeaders()), 'Idempotency-Key': idempotencyKey },
   });
 }
 

@@ -300,6 +300,7 @@ export const en = {
     TRACKING_NOT_FOUND: 'No case matches this tracking code and phone number. Check both in your SMS.',
     CHALLENGE_REQUIRED: 'The security check did not run. Reload the page and try again.',
     CHALLENGE_INVALID: 'The security check failed or expired. Try again.',
+    IDEMPOTENCY_KEY_REUSED: 'This report was already received. Your tracking code is in the SMS we sent you.',
     CHALLENGE_USED: 'The security check was already used. Try again.',
     generic: 'Something went wrong. Try again.',
   } as Record<string, string> & { generic: string },

@@ -14,6 +14,7 @@ export type ReportDraft = {
 };
 
 const DRAFT_KEY = 'talash.reportDraft';
+const SUBMISSION_KEY = 'talash.reportSubmissionKey';
 const DATABASE = 'talash-drafts';
 const STORE = 'photos';
 const PHOTO_KEY = 'report-photo';
@@ -81,9 +82,33 @@ export async function loadDraftPhoto(): Promise<Blob | null> {
 }
 
 /** Deletes the draft and its photo, after the report was sent or when the user clears the form. */
+/**
+ * Returns the Idempotency-Key of the report being sent, the same on every retry until one succeeds.
+ * If a response is lost on a weak connection, the retry then returns the case already stored
+ * instead of filing a second one.
+ */
+export function submissionKey(): string {
+  try {
+    const stored = localStorage.getItem(SUBMISSION_KEY);
+    if (stored) return stored;
+    const key = randomKey();
+    localStorage.setItem(SUBMISSION_KEY, key);
+    return key;
+  } catch {
+    return randomKey();
+  }
+}
+
+/** 32 hex digits from the browser's random source (crypto.randomUUID needs HTTPS; this does not). */
+function randomKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export async function clearDraft(): Promise<void> {
   try {
     localStorage.removeItem(DRAFT_KEY);
+    localStorage.removeItem(SUBMISSION_KEY);
   } catch {
     // Nothing was stored.
   }
