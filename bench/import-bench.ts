@@ -12,6 +12,7 @@ import { type BoundaryImportOptions, importBoundaryFile } from '../etl/src/bound
 import { discardDraft } from '../etl/src/boundary-publishing.js';
 import { BUNDLED_BOUNDARY_FILE } from '../etl/src/import-osm-pakistan.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { gridSquare, runReaderMemoryBench } from './import-memory.js';
 
 export interface ImportBenchOptions {
   databaseUrl: string;
@@ -57,6 +58,7 @@ export async function runImportBench(options: ImportBenchOptions): Promise<Impor
       console.log(`    phases (s): ${JSON.stringify(result.phases)}`);
     }
     console.log('  targets: OSM TopoJSON < 5 s; 100,000 features with peak RSS < 1 GB');
+    await runReaderMemoryBench(count);
     return results;
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -101,19 +103,9 @@ async function measure(
 async function writeGrid(file: string, count: number): Promise<void> {
   const out = createWriteStream(file);
   const columns = Math.ceil(Math.sqrt(count * 1.4));
-  const step = 0.012;
-  const [west, south] = [67.5, 25.5];
   out.write('{"type":"FeatureCollection","features":[\n');
   for (let index = 0; index < count; index += 1) {
-    const x = west + (index % columns) * step;
-    const y = south + Math.floor(index / columns) * step;
-    const ring = [
-      [x, y],
-      [x + 0.01, y],
-      [x + 0.01, y + 0.01],
-      [x, y + 0.01],
-      [x, y],
-    ].map(([lon, lat]) => [Number(lon?.toFixed(5)), Number(lat?.toFixed(5))]);
+    const ring = gridSquare(index, columns);
     const feature = {
       type: 'Feature',
       properties: { name: `Station ${index}`, station_code: `S${index}` },

@@ -274,6 +274,44 @@ describe('TopoJSON reader', () => {
   });
 });
 
+describe('TopoJSON reader streaming', () => {
+  it('reads layers listed before the arcs', async () => {
+    // Arcs last, as topojson-server writes them; members of a collection and a single object.
+    const text =
+      '{"type":"Topology","objects":{' +
+      '"stations":{"type":"GeometryCollection","geometries":[' +
+      '{"type":"Polygon","arcs":[[0]],"properties":{"name":"A","beat":[1,2]}},' +
+      '{"type":"Polygon","arcs":[[1]],"properties":{"name":"B"}},' +
+      '{"type":null,"properties":{"name":"C"}}]},' +
+      '"outline":{"type":"Polygon","arcs":[[0]],"properties":{"name":"whole"}}},' +
+      '"arcs":[[[74,31],[74.1,31],[74.1,31.1],[74,31.1],[74,31]],[[75,31],[75.1,31],[75.1,31.1],[75,31.1],[75,31]]]}';
+    const file = write('arcs-last.topojson', text);
+
+    const stations = await readAll(file, { layer: 'stations' });
+    expect(stations.source.layers).toEqual([
+      { name: 'stations', featureCount: 3 },
+      { name: 'outline', featureCount: 1, geometryType: 'Polygon' },
+    ]);
+    expect(stations.features.map((feature) => feature.properties.name)).toEqual(['A', 'B', 'C']);
+    expect(stations.features.map((feature) => feature.index)).toEqual([0, 1, 2]);
+    expect(stations.features[0]?.properties.beat).toEqual([1, 2]);
+    const second = stations.features[1]?.geometry as { coordinates: number[][][] } | undefined;
+    expect(second?.coordinates[0]?.[0]).toEqual([75, 31]);
+    expect(stations.features[2]?.geometry).toBeNull();
+
+    const outline = await readAll(file, { layer: 'outline' });
+    expect(outline.features.map((feature) => feature.properties.name)).toEqual(['whole']);
+    expect(outline.features[0]?.geometry?.type).toBe('Polygon');
+  });
+
+  it('rejects a file that is not a topology', async () => {
+    const file = write('not-topology.topojson', '{"type":"FeatureCollection","features":[]}');
+    await expect(readAll(file)).rejects.toThrow(/not a TopoJSON Topology/);
+    const broken = write('broken.topojson', '{"type":"Topology","objects":{');
+    await expect(readAll(broken)).rejects.toThrow(/not valid JSON/);
+  });
+});
+
 describe('GeoPackage reader', () => {
   function geoPackageBlob(geometry: object, srsId: number, withEnvelope: boolean): Buffer {
     const wkb = wkx.Geometry.parseGeoJSON(geometry).toWkb();

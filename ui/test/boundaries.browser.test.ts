@@ -18,9 +18,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
-/** Returns the address of the boundary import page; the only place this test builds it. */
-function boundariesPageUrl(baseUrl: string): string {
-  return `${baseUrl}/police/#/boundaries`;
+/** Returns the address of the page, or of one of its views; the only place this test builds it. */
+function pageUrl(baseUrl: string, view: '' | 'boundaries' = ''): string {
+  return `${baseUrl}/police/#/${view}`;
 }
 
 type TestWindow = Window & { __talashTestHooks?: boolean; __talashBoundaryMap?: MaplibreMap };
@@ -99,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM))('boundary import page in Chromium', () =>
   });
 
   it('signs in and opens the page', async () => {
-    await page.goto(boundariesPageUrl(platform.baseUrl));
+    await page.goto(pageUrl(platform.baseUrl, 'boundaries'));
     await page.getByLabel('Username', { exact: true }).fill(account.username);
     await page.getByLabel('Password', { exact: true }).fill(account.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -220,5 +220,16 @@ describe.skipIf(!existsSync(CHROMIUM))('boundary import page in Chromium', () =>
       .first('d.code');
     expect(moved.code).toBe('PK-PB-KASUR');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('opens the boundaries after sign-in from the start page', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(pageUrl(platform.baseUrl));
+    await page.getByLabel('Username', { exact: true }).fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('heading', { name: 'Boundary import', level: 2 }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/boundaries');
   });
 });

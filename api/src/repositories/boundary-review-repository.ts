@@ -168,9 +168,8 @@ export class BoundaryReviewRepository {
 
   /**
    * Returns a version's jurisdictions of one level in the given provinces (all when null) as a GeoJSON
-   * FeatureCollection text, simplified for display (tolerance in degrees). Each feature tells whether
-   * it differs from the jurisdiction with its code in `compareVersionId`
-   * in the `changed` property.
+   * FeatureCollection text, simplified for display (tolerance in degrees). A feature's `changed`
+   * property is true when it differs from the jurisdiction with its code in `compareVersionId`.
    */
   async previewText(
     versionId: number,
