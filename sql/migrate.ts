@@ -5,6 +5,7 @@ import * as boundaryImport from './migrations/20261204000300_boundary_import.js'
 import * as faces from './migrations/20261204000400_faces.js';
 import * as accounts from './migrations/20261204000500_accounts.js';
 import * as alertCaseIndex from './migrations/20261204000600_alert_case_index.js';
+import * as incidents from './migrations/20261204000800_incidents.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -17,6 +18,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000400_faces', faces],
   ['20261204000500_accounts', accounts],
   ['20261204000600_alert_case_index', alertCaseIndex],
+  ['20261204000800_incidents', incidents],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -19,24 +19,29 @@ import { createOutboxQueue, enqueueOutbox, type OutboxJobData } from './jobs/out
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
+import { AnalysisRepository } from './repositories/analysis-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
+import { CaseTimingRepository } from './repositories/case-timing-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
+import { IncidentRepository } from './repositories/incident-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountService } from './services/account-service.js';
+import { AnalysisService } from './services/analysis-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
 import { FaceMatchReviewService } from './services/face-match-review-service.js';
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
+import { IncidentService } from './services/incident-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
 import { ReportService } from './services/report-service.js';
 import { SightingService } from './services/sighting-service.js';
@@ -67,6 +72,9 @@ export interface Platform {
     accounts: AccountRepository;
     audit: AuditRepository;
     caseWorkflow: CaseWorkflowRepository;
+    incidents: IncidentRepository;
+    analysis: AnalysisRepository;
+    caseTiming: CaseTimingRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -79,6 +87,8 @@ export interface Platform {
     caseRegister: CaseRegisterService;
     accounts: AccountService;
     caseWorkflow: CaseWorkflowService;
+    incidents: IncidentService;
+    analysis: AnalysisService;
   };
   faces: {
     detector: FaceDetector;
@@ -117,6 +127,9 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     accounts: new AccountRepository(db),
     audit: new AuditRepository(db),
     caseWorkflow: new CaseWorkflowRepository(db),
+    incidents: new IncidentRepository(db),
+    analysis: new AnalysisRepository(db),
+    caseTiming: new CaseTimingRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -178,6 +191,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       },
       enqueueCaseOutbox,
     ),
+    incidents: new IncidentService(db, { incidents: repositories.incidents, audit: repositories.audit }),
+    analysis: new AnalysisService({ analysis: repositories.analysis, caseTiming: repositories.caseTiming }),
   };
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);
 

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { ApiError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Platform } from '../platform.js';
+import { analysisRoutes } from './routes/analysis-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRegisterRoutes } from './routes/case-register-routes.js';
@@ -15,6 +16,7 @@ import { faceMatchRoutes } from './routes/face-match-routes.js';
 import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { incidentRoutes } from './routes/incident-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { sightingRoutes } from './routes/sighting-routes.js';
@@ -123,6 +125,17 @@ export function createApp(platform: Platform): express.Express {
         audit: repositories.audit,
       },
       { maxPhotoBytes: config.MAX_PHOTO_BYTES, maxPhotoPixels: config.MAX_PHOTO_PIXELS },
+    ),
+  );
+  app.use(
+    '/api',
+    incidentRoutes(sessions, services.incidents, { maxImportBytes: config.INCIDENT_IMPORT_MAX_BYTES }),
+  );
+  app.use(
+    '/api',
+    analysisRoutes(
+      { sessions, service: services.analysis, analysis: repositories.analysis, audit: repositories.audit },
+      { publicTilesPerMinute: config.PUBLIC_TILES_PER_MINUTE },
     ),
   );
   app.use('/api', (request, _response, next) => {
