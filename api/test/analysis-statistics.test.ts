@@ -76,7 +76,13 @@ describe('Benjamini-Hochberg', () => {
     // m = 5, α = 0.05. Sorted: 0.005 ≤ 0.01, 0.01 ≤ 0.02, 0.03 ≤ 0.03, 0.04 ≤ 0.04, 0.5 > 0.05.
     expect(benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5], 0.05)).toEqual([true, true, true, true, false]);
     // α = 0.01: thresholds 0.002, 0.004, 0.006, 0.008, 0.01 and no p_(k) is at or below its own.
-    expect(benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5], 0.01)).toEqual([false, false, false, false, false]);
+    expect(benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5], 0.01)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('steps up past a failing first rank', () => {
@@ -160,7 +166,11 @@ describe('Knox test', () => {
     expect(result.closeInSpace).toBe(4);
     expect(result.closeInTime).toBe(10);
     expect(result.closeInBoth).toBe(2);
-    expect(closePairs(points, 1000).map((pair) => pair.join('-')).sort()).toEqual(['0-1', '0-2', '1-2', '3-4']);
+    expect(
+      closePairs(points, 1000)
+        .map((pair) => pair.join('-'))
+        .sort(),
+    ).toEqual(['0-1', '0-2', '1-2', '3-4']);
   });
 
   it('estimates the exact permutation p-value', () => {
@@ -173,7 +183,9 @@ describe('Knox test', () => {
     const permute = (remaining: number[], chosen: number[]) => {
       if (remaining.length === 0) {
         total += 1;
-        const both = pairs.filter(([a, b]) => Math.abs((chosen[a] as number) - (chosen[b] as number)) <= 7 * day);
+        const both = pairs.filter(
+          ([a, b]) => Math.abs((chosen[a] as number) - (chosen[b] as number)) <= 7 * day,
+        );
         if (both.length >= 2) atLeast += 1;
         return;
       }

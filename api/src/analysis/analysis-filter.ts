@@ -15,7 +15,10 @@ function listOf<T extends readonly [string, ...string[]]>(allowed: T) {
         .map((part) => part.trim())
         .filter((part) => part !== ''),
     )
-    .pipe(z.array(z.enum(allowed)).min(1, `must list at least one of ${allowed.join(', ')}`));
+    .refine((values) => values.length > 0 && values.every((value) => allowed.includes(value)), {
+      message: `must list one or more of ${allowed.join(', ')}, separated by commas`,
+    })
+    .transform((values) => values as T[number][]);
 }
 
 /**

@@ -58,7 +58,7 @@ export class AnalysisRepository {
                   p.age_band, p.sex, p.source, 1 AS count
            FROM points p, tile`
         : `SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(ST_X(p.geom)), avg(ST_Y(p.geom))), 3857),
-                               min(tile.envelope), 4096, 64) AS geom,
+                               tile.envelope, 4096, 64) AS geom,
                   count(*)::integer AS count
                   ${
                     view === 'analyst'
@@ -68,7 +68,7 @@ export class AnalysisRepository {
                       : ''
                   }
            FROM points p, tile
-           GROUP BY floor(ST_X(p.geom) / ?), floor(ST_Y(p.geom) / ?)`;
+           GROUP BY tile.envelope, floor(ST_X(p.geom) / ?), floor(ST_Y(p.geom) / ?)`;
 
     const { rows } = await this.db.raw(
       `WITH tile AS (
@@ -154,18 +154,22 @@ export class AnalysisRepository {
    */
   async hexagonCells(size: number): Promise<{ i: number; j: number; geometry: string }[]> {
     const { rows } = await this.db.raw(
-      `WITH live AS (
-         SELECT p.geom FROM jurisdiction_pieces p
+      `WITH bounds AS (
+         SELECT ST_Extent(analysis_projected(ST_Envelope(p.geom)))::geometry AS box
+         FROM jurisdiction_pieces p
          JOIN boundary_versions v ON v.id = p.version_id AND v.status = 'live'
          WHERE p.level = 'district'
        ),
-       bounds AS (SELECT ST_Extent(analysis_projected(ST_Envelope(geom)))::geometry AS box FROM live),
        grid AS (
          SELECT h.i, h.j, analysis_unprojected(h.geom) AS geom FROM bounds, ST_HexagonGrid(?, bounds.box) h
        )
        SELECT g.i::integer AS i, g.j::integer AS j, ST_AsGeoJSON(g.geom, 5) AS geometry
        FROM grid g
-       WHERE EXISTS (SELECT 1 FROM live WHERE live.geom && g.geom AND ST_Intersects(live.geom, g.geom))
+       WHERE EXISTS (
+         SELECT 1 FROM jurisdiction_pieces p
+         JOIN boundary_versions v ON v.id = p.version_id AND v.status = 'live'
+         WHERE p.level = 'district' AND p.geom && g.geom AND ST_Intersects(p.geom, g.geom)
+       )
        ORDER BY g.i, g.j`,
       [size],
     );
