@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { CASE_ROLES, NATIONAL_ROLES } from '../../auth/roles.js';
 import { transitionInput } from '../../cases/case-states.js';
+import { ANALYSIS_ROLES } from '../routes/analysis-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { casesQuery } from '../routes/case-routes.js';
+import { ANALYSIS_OPERATIONS } from './analysis-operations.js';
 
-type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in';
+type Who = 'anyone' | 'case roles' | 'national roles' | 'signed in' | 'analysis roles';
 
-interface Operation {
+export interface Operation {
   method: 'get' | 'post' | 'delete';
   path: string;
   who: Who;
@@ -25,6 +27,7 @@ const WHO_TEXT: Record<Who, string> = {
   'signed in': 'Any signed-in account.',
   'case roles': `Roles ${CASE_ROLES.join(', ')}, within their jurisdiction.`,
   'national roles': `Roles ${NATIONAL_ROLES.join(', ')}.`,
+  'analysis roles': `Roles ${ANALYSIS_ROLES.join(', ')}.`,
 };
 
 // Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
@@ -204,6 +207,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'The audit trail, newest first; page with next.',
     query: auditQuery,
   },
+  ...ANALYSIS_OPERATIONS,
 ];
 
 const ERROR_SCHEMA = {

@@ -22,7 +22,7 @@ export const ANALYSIS_ROLES: readonly Role[] = ['analyst', 'national_supervisor'
 /** Most rows of one export; larger views must be narrowed by the filters. */
 export const EXPORT_MAX_ROWS = 200_000;
 
-const filterQuery = z.object(analysisFilterShape).strict();
+export const filterQuery = z.object(analysisFilterShape).strict();
 const withFilter = <T extends z.ZodRawShape>(shape: T) =>
   z.object({ ...analysisFilterShape, ...shape }).strict();
 
@@ -37,21 +37,23 @@ const tileParams = z
     path: ['x'],
   });
 
-const countsQuery = withFilter({ level: z.enum(['district', 'region', 'province']).default('district') });
-const hotspotQuery = withFilter({
+export const countsQuery = withFilter({
+  level: z.enum(['district', 'region', 'province']).default('district'),
+});
+export const hotspotQuery = withFilter({
   cellSize: z.coerce.number().int().min(2_000).max(200_000).default(10_000),
   format: z.enum(['json', 'geojson', 'csv']).default('json'),
 });
-const densityQuery = withFilter({
+export const densityQuery = withFilter({
   bandwidth: z.coerce.number().int().min(500).max(200_000).default(20_000),
   cellSize: z.coerce.number().int().min(250).max(100_000).default(5_000),
 });
-const clusterQuery = withFilter({
+export const clusterQuery = withFilter({
   distance: z.coerce.number().int().min(10).max(50_000).default(1_000),
   days: z.coerce.number().min(0.01).max(365).default(7),
   minPoints: z.coerce.number().int().min(2).max(1_000).default(3),
 });
-const knoxQuery = withFilter({
+export const knoxQuery = withFilter({
   distance: z.coerce.number().int().min(10).max(50_000).default(1_000),
   days: z.coerce.number().min(0.01).max(365).default(14),
   permutations: z.coerce.number().int().min(19).max(9_999).default(999),
@@ -62,7 +64,7 @@ const knoxQuery = withFilter({
     .max(2 ** 32 - 1)
     .default(1),
 });
-const exportQuery = withFilter({ format: z.enum(['csv', 'geojson']) });
+export const exportQuery = withFilter({ format: z.enum(['csv', 'geojson']) });
 
 /** Only the part of the query that filters incidents, for the audit trail. */
 function filterOf(query: Record<string, unknown>): Record<string, unknown> {
@@ -98,14 +100,8 @@ export function analysisRoutes(
   const limitPublic = (request: Request, response: Response, next: NextFunction) =>
     isAnalyst(request) ? next() : publicLimit(request, response, next);
 
-  router.get('/analysis/tiles/:z/:x/:file', limitPublic, async (request, response) => {
-    const match = /^(\d+)\.mvt$/.exec(request.params.file as string);
-    if (!match) throw new ApiError(404, 'NOT_FOUND', 'Tiles are at /api/analysis/tiles/{z}/{x}/{y}.mvt.');
-    const tile = parseOrThrow(
-      tileParams,
-      { z: request.params.z, x: request.params.x, y: match[1] },
-      'INVALID_TILE',
-    );
+  router.get('/analysis/tiles/:z/:x/:y.mvt', limitPublic, async (request, response) => {
+    const tile = parseOrThrow(tileParams, request.params, 'INVALID_TILE');
     const filter = parseOrThrow(filterQuery, request.query, 'INVALID_FILTER');
     const view = isAnalyst(request) ? 'analyst' : 'public';
     const body = await analysis.tile(tile.z, tile.x, tile.y, filter, view);

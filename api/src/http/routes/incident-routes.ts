@@ -9,7 +9,7 @@ import { type OfficerSessions, signedInOfficer } from '../session.js';
 import { parseOrThrow } from '../validation.js';
 import { ANALYSIS_ROLES } from './analysis-routes.js';
 
-const importQuery = z
+export const importQuery = z
   .object({
     name: z.string().trim().min(1).max(200).default('upload'),
     skipInvalid: z.enum(['true', 'false']).default('false'),
