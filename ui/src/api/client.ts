@@ -32,7 +32,7 @@ function isErrorBody(body: unknown): body is ApiErrorBody {
   );
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {

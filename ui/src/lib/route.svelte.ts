@@ -1,10 +1,11 @@
-// The page's view, kept in the URL hash (#/search, #/review, #/) so that links and the back button work
+// The page's view, kept in the URL hash (#/search, #/review, #/analysis, #/) so that links and the back button work
 // and the API's single index.html serves every view.
-export type View = 'dashboard' | 'search' | 'review';
+export type View = 'dashboard' | 'search' | 'review' | 'analysis';
 
 function viewFromHash(hash: string): View {
   if (hash.startsWith('#/search')) return 'search';
   if (hash.startsWith('#/review')) return 'review';
+  if (hash.startsWith('#/analysis')) return 'analysis';
   return 'dashboard';
 }
 
@@ -20,4 +21,9 @@ class Route {
 
 export const route = new Route();
 
-export const VIEW_HASH: Record<View, string> = { dashboard: '#/', search: '#/search', review: '#/review' };
+export const VIEW_HASH: Record<View, string> = {
+  dashboard: '#/',
+  search: '#/search',
+  review: '#/review',
+  analysis: '#/analysis',
+};
