@@ -1,12 +1,29 @@
 import type { Knex } from 'knex';
 
-// Incidents for the analysts' map and statistics: abuse incidents that officers record, historical
-// incidents loaded from files, and a view that adds the live missing-child cases and sightings.
 /** The SRID of the analysis projection, in the range PostGIS leaves to users (up to 998999). */
 const ANALYSIS_SRID = 990001;
 
+// Incidents for the analysts' map and statistics: abuse incidents that officers record, historical
+// incidents loaded from files, and a view that adds the live missing-child cases and sightings.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
+    -- Distances for the statistics are measured in this azimuthal equidistant projection centred on
+    -- Pakistan (30°N 69.5°E). Its scale error stays below 0.5% within 1,000 km of the centre, which
+    -- covers the country, so metres in it are metres on the ground for kernel bandwidths and grids.
+    -- It gets an SRID of its own because PostGIS caches transformations by SRID; with a PROJ string
+    -- instead, every ST_Transform call parsed it again, about 0.5 ms per point.
+    INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, proj4text, srtext)
+    VALUES (${ANALYSIS_SRID}, 'talash', ${ANALYSIS_SRID}, '+proj=aeqd +lat_0=30 +lon_0=69.5 +datum=WGS84 +units=m +no_defs', '')
+    ON CONFLICT (srid) DO NOTHING;
+    CREATE FUNCTION analysis_projected(geom geometry) RETURNS geometry
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      SELECT ST_Transform(geom, ${ANALYSIS_SRID})
+    $$;
+    CREATE FUNCTION analysis_unprojected(geom geometry) RETURNS geometry
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      SELECT ST_Transform(ST_SetSRID(geom, ${ANALYSIS_SRID}), 4326)
+    $$;
+
     -- One bulk load of historical incidents. Rows of a load that failed validation are never stored.
     CREATE TABLE incident_imports (
       id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -29,6 +46,8 @@ export async function up(knex: Knex): Promise<void> {
       category      text CHECK (category IN ('abduction', 'sexual_abuse', 'trafficking', 'child_labour', 'other')),
       occurred_at   timestamptz NOT NULL,
       place         geometry(Point, 4326) NOT NULL,
+      -- The place in the analysis projection, stored because the statistics read it for every row.
+      place_projected geometry(Point, ${ANALYSIS_SRID}) GENERATED ALWAYS AS (ST_Transform(place, ${ANALYSIS_SRID})) STORED,
       age_band      text NOT NULL CHECK (age_band IN ('0-4', '5-9', '10-13', '14-17', 'unknown')),
       sex           text NOT NULL CHECK (sex IN ('female', 'male', 'other', 'unknown')),
       district_code text COLLATE "C",
@@ -60,21 +79,22 @@ export async function up(knex: Knex): Promise<void> {
 
     -- Everything the analysis counts: recorded incidents, live missing-child cases (at the place and
     -- time last seen) and public sightings. source tells them apart: officer, import, case, sighting.
-    -- Sightings carry no age or sex, so both are 'unknown'.
+    -- Sightings carry no age or sex, so both are 'unknown'. projected is the place in the analysis
+    -- projection (see analysis_projected).
     CREATE VIEW analysis_incidents AS
       SELECT i.id, i.type, i.category, i.occurred_at, i.place, i.age_band, i.sex,
-             i.district_code, i.region_code, i.province_code, i.source
+             i.district_code, i.region_code, i.province_code, i.source, i.place_projected AS projected
       FROM incidents i
       UNION ALL
       SELECT c.id, 'missing_child', NULL, c.last_seen_at, c.last_seen, incident_age_band(c.child_age), c.child_sex,
-             d.code, r.code, p.code, 'case'
+             d.code, r.code, p.code, 'case', analysis_projected(c.last_seen)
       FROM cases c
       LEFT JOIN jurisdictions d ON d.id = c.district_id
       LEFT JOIN jurisdictions r ON r.id = c.region_id
       LEFT JOIN jurisdictions p ON p.id = c.province_id
       UNION ALL
       SELECT s.id, 'sighting', NULL, s.seen_at, s.place, 'unknown', 'unknown',
-             d.code, r.code, p.code, 'sighting'
+             d.code, r.code, p.code, 'sighting', analysis_projected(s.place)
       FROM sightings s
       LEFT JOIN jurisdictions d ON d.id = s.district_id
       LEFT JOIN jurisdictions r ON r.id = s.region_id
@@ -83,22 +103,6 @@ export async function up(knex: Knex): Promise<void> {
     CREATE INDEX cases_last_seen ON cases USING gist (last_seen);
     CREATE INDEX sightings_place ON sightings USING gist (place);
 
-    -- Distances for the statistics are measured in this azimuthal equidistant projection centred on
-    -- Pakistan (30°N 69.5°E). Its scale error stays below 0.5% within 1,000 km of the centre, which
-    -- covers the country, so metres in it are metres on the ground for kernel bandwidths and grids.
-    -- It gets an SRID of its own because PostGIS caches transformations by SRID; with a PROJ string
-    -- instead, every ST_Transform call parsed it again, about 0.5 ms per point.
-    INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, proj4text, srtext)
-    VALUES (${ANALYSIS_SRID}, 'talash', ${ANALYSIS_SRID}, '+proj=aeqd +lat_0=30 +lon_0=69.5 +datum=WGS84 +units=m +no_defs', '')
-    ON CONFLICT (srid) DO NOTHING;
-    CREATE FUNCTION analysis_projected(geom geometry) RETURNS geometry
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-      SELECT ST_Transform(geom, ${ANALYSIS_SRID})
-    $$;
-    CREATE FUNCTION analysis_unprojected(geom geometry) RETURNS geometry
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-      SELECT ST_Transform(ST_SetSRID(geom, ${ANALYSIS_SRID}), 4326)
-    $$;
   `);
 }
 

@@ -194,7 +194,7 @@ export class AnalysisRepository {
     const { rows } = await this.db.raw(
       `WITH projected AS (
          SELECT ST_X(xy) AS x, ST_Y(xy) AS y
-         FROM (SELECT analysis_projected(a.place) AS xy FROM analysis_incidents a WHERE ${condition.sql}) p
+         FROM (SELECT a.projected AS xy FROM analysis_incidents a WHERE ${condition.sql}) p
        ),
        columns AS (
          SELECT x, y, floor(x / ${columnWidth})::bigint AS c0, floor(x / ${columnWidth})::bigint + 1 AS c1
@@ -245,7 +245,7 @@ export class AnalysisRepository {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
       `SELECT avg(ST_X(xy)) AS x, avg(ST_Y(xy)) AS y, count(*)::integer AS weight
-       FROM (SELECT analysis_projected(a.place) AS xy FROM analysis_incidents a WHERE ${condition.sql}) p
+       FROM (SELECT a.projected AS xy FROM analysis_incidents a WHERE ${condition.sql}) p
        GROUP BY floor(ST_X(xy) / ?), floor(ST_Y(xy) / ?)`,
       [...condition.bindings, snap, snap],
     );
@@ -260,7 +260,7 @@ export class AnalysisRepository {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
       `SELECT ST_X(xy) AS x, ST_Y(xy) AS y, extract(epoch FROM occurred_at) * 1000 AS t
-       FROM (SELECT analysis_projected(a.place) AS xy, a.occurred_at FROM analysis_incidents a WHERE ${condition.sql}) p
+       FROM (SELECT a.projected AS xy, a.occurred_at FROM analysis_incidents a WHERE ${condition.sql}) p
        LIMIT ?`,
       [...condition.bindings, limit],
     );
@@ -295,7 +295,7 @@ export class AnalysisRepository {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
       `WITH points AS (
-         SELECT a.type, a.occurred_at, a.place, analysis_projected(a.place) AS xy
+         SELECT a.type, a.occurred_at, a.place, a.projected AS xy
          FROM analysis_incidents a WHERE ${condition.sql}
        ),
        spatial AS (
