@@ -1,4 +1,9 @@
 // Recording abuse incidents and importing historical ones, against the real API and PostGIS.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startTestPlatform, type TestPlatform } from './support/platform.js';
 
@@ -247,5 +252,48 @@ describe('POST /api/incidents/imports', () => {
     expect((await postImport(HEADER, { cookie: '' })).status).toBe(401);
     expect((await postImport(HEADER, { cookie: dpoLahore })).status).toBe(403);
     expect((await postImport(HEADER, { type: 'text/plain' })).status).toBe(415);
+  });
+});
+
+describe('npm run import:incidents', () => {
+  const run = promisify(execFile);
+
+  async function importFile(csv: string, ...options: string[]) {
+    const directory = await mkdtemp(path.join(tmpdir(), 'talash-incidents-'));
+    const file = path.join(directory, 'incidents.csv');
+    await writeFile(file, csv);
+    return run('npx', ['tsx', 'scripts/import-incidents.ts', file, ...options], {
+      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, LOG_LEVEL: 'error' },
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+  }
+
+  it('lists the bad rows and exits 1', async () => {
+    const csv = [
+      HEADER,
+      `abuse,other,2018-05-01T10:00:00Z,${LAHORE.lat},${LAHORE.lon},6,female`,
+      `abuse,other,2018-05-01T10:00:00Z,${LAHORE.lon},${LAHORE.lat},6,female`,
+    ].join('\n');
+    const result = await importFile(csv);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('line 3: lat 74.3436 and lon 31.5497');
+    expect(result.stdout).toContain('nothing was loaded');
+  });
+
+  it('loads the valid rows with --skip-invalid', async () => {
+    const csv = [
+      HEADER,
+      `abuse,other,2018-06-01T10:00:00Z,${LAHORE.lat},${LAHORE.lon},6,female`,
+      `abuse,other,2018-06-01T10:00:00Z,${LAHORE.lon},${LAHORE.lat},6,female`,
+    ].join('\n');
+    const result = await importFile(csv, '--skip-invalid', '--by', 'test-cli');
+    expect(result.code).toBe(0);
+    const importId = /as import ([0-9a-f-]{36})/.exec(result.stdout)?.[1];
+    if (!importId) throw new Error(`no import id in: ${result.stdout}`);
+    expect(await countImported(importId)).toBe(1);
+    const record = await test.platform.db('incident_imports').where('id', importId).first();
+    expect(record.imported_by).toBe('test-cli');
   });
 });
