@@ -156,6 +156,23 @@ describe.skipIf(!existsSync(CHROMIUM))('analysis page in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-analysis-en.png') });
   });
 
+  it('computes trends and the Knox test', async () => {
+    await page.locator('select[name=statistic]').selectOption('trends');
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await expect
+      .poll(() => page.getByTestId('statistic-result').getAttribute('data-statistic'), { timeout: 15_000 })
+      .toBe('trends');
+    expect(await page.getByTestId('statistic-result').textContent()).toContain('1999-03');
+    expect(await page.getByTestId('statistic-method').textContent()).toContain('Pakistan Standard Time');
+
+    await page.locator('select[name=statistic]').selectOption('knox');
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await expect
+      .poll(() => page.getByTestId('statistic-result').getAttribute('data-statistic'), { timeout: 30_000 })
+      .toBe('knox');
+    expect(await page.getByTestId('statistic-method').textContent()).toContain('Knox test');
+  });
+
   it('switches to Urdu', async () => {
     await page.getByRole('button', { name: 'اردو' }).click();
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');

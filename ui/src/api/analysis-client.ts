@@ -56,3 +56,18 @@ export function fetchJurisdictions(level: JurisdictionLevel) {
 export function tileUrlTemplate(origin: string, filterQuery: string): string {
   return `${origin}/api/analysis/tiles/{z}/{x}/{y}.mvt?${filterQuery}`;
 }
+
+/** The statistics the page can compute on request, by their route under /api/analysis. */
+export type StatisticName = 'trends' | 'knox' | 'clusters' | 'rates' | 'recovery' | 'compliance';
+
+export type StatisticResult = { method: MethodText } & Record<string, unknown>;
+
+export function fetchStatistic(name: StatisticName, filterQuery: string): Promise<StatisticResult> {
+  return request<StatisticResult>(`/api/analysis/${name}?${filterQuery}`);
+}
+
+/** The role of the signed-in account, or null when nobody is signed in. */
+export async function fetchOwnRole(): Promise<string | null> {
+  const body = await request<{ officer: { role: string } }>('/api/auth/me');
+  return body.officer.role;
+}
