@@ -1,6 +1,6 @@
-// The analysts' map at national scale: vector tiles at zoom 5, 9 and 13 against the whole filtered
-// view as one GeoJSON, Gi* over the whole country against a naive per-cell scan, and the monthly
-// trend query, over generated incidents spread like Pakistan's population.
+// The analysts' map at national scale, over generated incidents spread like Pakistan's population.
+// It measures vector tiles at zoom 5, 9 and 13 against the whole view as one GeoJSON, Gi* over the
+// whole country against a naive per-cell scan, and the monthly trend query.
 //
 // ANALYSIS_BENCH_INCIDENTS sets the count (default 1,000,000). The incidents are loaded once per
 // count into the benchmark database and kept, so a second run measures without generating again.
@@ -63,7 +63,7 @@ function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)] as T;
 }
 
-/** A random place: near a city by population, on the Indus plain, or anywhere in the box. */
+/** Draws a random place: near a city by population, on the Indus plain, or anywhere in the box. */
 function randomPlace(random: () => number): { lat: number; lon: number } {
   const roll = random();
   if (roll < CITY_SHARE) {
@@ -95,7 +95,9 @@ function randomPlace(random: () => number): { lat: number; lon: number } {
 
 function randomIncident(random: () => number, place: { lat: number; lon: number }): IncidentDraft {
   const roll = random();
-  const type = roll < 0.6 ? 'missing_child' : roll < 0.75 ? 'sighting' : 'abuse';
+  let type: IncidentDraft['type'] = 'abuse';
+  if (roll < 0.6) type = 'missing_child';
+  else if (roll < 0.75) type = 'sighting';
   return {
     type,
     category: type === 'abuse' ? pick(random, CATEGORIES) : null,
@@ -192,7 +194,7 @@ function formatMs(value: number): string {
 }
 
 /**
- * The naive Gi* the hexagon arithmetic replaces: counts by a spatial join of every hexagon polygon
+ * Computes Gi* the naive way that the hexagon arithmetic replaces: counts by a spatial join of every hexagon polygon
  * with the incidents (GiST on incidents.place), and neighbours by comparing every pair of cell centres.
  */
 async function naiveHotspots(

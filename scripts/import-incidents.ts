@@ -47,8 +47,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const extension = path.extname(file).toLowerCase();
-  const format =
-    extension === '.csv' ? 'csv' : extension === '.geojson' || extension === '.json' ? 'geojson' : null;
+  let format: 'csv' | 'geojson' | null = null;
+  if (extension === '.csv') format = 'csv';
+  else if (extension === '.geojson' || extension === '.json') format = 'geojson';
   if (!format) {
     console.error(`${file}: the name must end in .csv, .geojson or .json, which decides how it is read.`);
     return 2;

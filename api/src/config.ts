@@ -75,7 +75,7 @@ const configSchema = z.object({
   FACES_SWEEP_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** BullMQ lock of a face job; detection of one photo takes up to a few seconds. */
   FACES_LOCK_MS: z.coerce.number().int().positive().default(60_000),
-  /** Vector tiles of the public map view allowed per client address per minute (a map view loads 10-30). */
+  /** Public map tiles allowed per client address per minute; one map view loads roughly 10 to 30. */
   PUBLIC_TILES_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Largest historical incident file accepted by POST /api/incidents/imports, in bytes. */
   INCIDENT_IMPORT_MAX_BYTES: z.coerce

@@ -53,7 +53,7 @@ describe('Getis-Ord Gi*', () => {
   });
 
   it('is zero where the weights cover every cell', () => {
-    // The centre sees all nine cells, so its sum is exactly the mean times W.
+    // The centre's neighbourhood covers all nine cells, so its sum is exactly the mean times W.
     expect(z[4]).toBe(0);
   });
 

@@ -1,6 +1,6 @@
-// The analysts' map in a real Chromium against the real API: sign in as an analyst, see the incident
-// tiles from PostGIS render, change a filter and the time slider and watch the counts follow, show
-// the hotspot grid with its method, then switch to Urdu.
+// The analysts' map in a real Chromium against the real API. The tests sign in as an analyst, check
+// that the incident tiles from PostGIS render, change a filter and the time slider and check the
+// counts, show the hotspot grid and statistics with their methods, then switch to Urdu.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,7 @@
 import type { ExportRow } from '../repositories/analysis-repository.js';
 import type { HotspotGrid } from '../services/analysis-service.js';
 
-/** Quotes a CSV field when it holds a delimiter, quote or line break (RFC 4180). */
+/** Quotes a CSV field when it contains a delimiter, quote or line break (RFC 4180). */
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = value instanceof Date ? value.toISOString() : String(value);
@@ -30,7 +30,7 @@ const INCIDENT_COLUMNS = [
   'source',
 ];
 
-/** The filtered incidents as CSV, in the column names the importer reads. */
+/** Writes the incidents as CSV, with the column names the importer reads. */
 export function incidentsCsv(rows: ExportRow[]): string {
   return csv(
     INCIDENT_COLUMNS,
@@ -51,7 +51,7 @@ export function incidentsCsv(rows: ExportRow[]): string {
   );
 }
 
-/** The filtered incidents as a GeoJSON FeatureCollection of Points. */
+/** Writes the incidents as a GeoJSON FeatureCollection of Points. */
 export function incidentsGeoJson(rows: ExportRow[]): string {
   return JSON.stringify({
     type: 'FeatureCollection',
@@ -74,7 +74,7 @@ export function incidentsGeoJson(rows: ExportRow[]): string {
   });
 }
 
-/** The hotspot grid as CSV: one row per cell with its grid index, count and Gi* result. */
+/** Writes the hotspot grid as CSV, one row per cell with its grid index, count and Gi* result. */
 export function hotspotsCsv(grid: HotspotGrid): string {
   return csv(
     ['i', 'j', 'count', 'z', 'p', 'confidence', 'class'],
@@ -82,7 +82,7 @@ export function hotspotsCsv(grid: HotspotGrid): string {
   );
 }
 
-/** The hotspot grid as GeoJSON hexagons with the same properties as the CSV. */
+/** Writes the hotspot grid as GeoJSON hexagons with the same properties as the CSV. */
 export function hotspotsGeoJson(grid: HotspotGrid): string {
   return JSON.stringify({
     type: 'FeatureCollection',

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ABUSE_CATEGORIES, AGE_BANDS, INCIDENT_TYPES, SEXES } from './incident-fields.js';
 
 /**
- * A query parameter that lists values, either comma-separated (`?sex=female,male`) or repeated
- * (`?sex=female&sex=male`). Every value must be one of `allowed`.
+ * Builds the schema of a query parameter that lists values, either comma-separated
+ * (`?sex=female,male`) or repeated (`?sex=female&sex=male`). Every value must be one of `allowed`.
  */
 function listOf<T extends readonly [string, ...string[]]>(allowed: T) {
   return z
@@ -45,8 +45,8 @@ export interface SqlCondition {
 }
 
 /**
- * Builds the WHERE condition of a filter. `publicView` keeps only missing-child cases: the public
- * never sees abuse incidents or sightings, whatever the filter asks for.
+ * Builds the WHERE condition of a filter. `publicView` keeps only missing-child cases, so the public
+ * gets no abuse incidents or sightings, whatever the filter requests.
  */
 export function filterCondition(filter: AnalysisFilter, alias: string, publicView: boolean): SqlCondition {
   const parts: string[] = [];

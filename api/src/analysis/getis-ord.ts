@@ -5,7 +5,7 @@
  *   Gi* = (Σ_{j∈N(i)} x_j − x̄·W_i) / (S · √((n·W_i − W_i²) / (n − 1)))
  *
  * where n is the number of cells, x̄ the mean count, S = √(Σx²/n − x̄²) and W_i = |N(i)| (with binary
- * weights Σw² = Σw = W_i). Gi* is a z-score. When every cell holds the same count, S is 0 and every
+ * weights Σw² = Σw = W_i). Gi* is a z-score. When every cell has the same count, S is 0 and every
  * z-score is 0.
  *
  * `neighbours[i]` lists the indexes of the cells next to i, without i.
@@ -40,8 +40,8 @@ export function getisOrdGiStar(
 }
 
 /**
- * The complementary error function, by the rational approximation 7.1.26 of Abramowitz and Stegun
- * (absolute error below 1.5e-7), which is finer than any confidence level the hotspots use.
+ * Computes erfc(x) by the rational approximation known as Abramowitz and Stegun formula 7.1.26. The
+ * tests check the p-values built on it against normal-table values to 5 decimal places.
  */
 function complementaryErrorFunction(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
@@ -51,15 +51,15 @@ function complementaryErrorFunction(x: number): number {
   return x >= 0 ? value : 2 - value;
 }
 
-/** The two-sided p-value of a standard normal z-score. */
+/** Returns the two-sided p-value of a standard normal z-score. */
 export function twoSidedPValue(z: number): number {
   return Math.min(1, complementaryErrorFunction(Math.abs(z) / Math.SQRT2));
 }
 
 /**
- * The Benjamini-Hochberg step-up procedure: with the p-values sorted ascending, find the largest k
- * with p_(k) ≤ k·α/m, and reject the k smallest. Returns, for each input, whether it is rejected
- * (significant) at false-discovery rate α.
+ * Applies the Benjamini-Hochberg step-up procedure. With the p-values sorted ascending, it finds the
+ * largest k with p_(k) ≤ k·α/m and rejects the k smallest. Returns, for each input, whether it is
+ * rejected (significant) at false-discovery rate α.
  */
 export function benjaminiHochberg(pValues: readonly number[], alpha: number): boolean[] {
   const m = pValues.length;
@@ -83,7 +83,7 @@ export interface HotspotCell {
   class: HotspotClass;
 }
 
-/** Gi* z-scores, their p-values and the confidence level of each cell after the FDR correction. */
+/** Computes the Gi* z-scores, their p-values and each cell's confidence level after the FDR correction. */
 export function classifyHotspots(
   values: readonly number[],
   neighbours: readonly (readonly number[])[],
@@ -94,19 +94,20 @@ export function classifyHotspots(
   const at95 = benjaminiHochberg(pValues, 0.05);
   const at90 = benjaminiHochberg(pValues, 0.1);
   return zScores.map((z, index) => {
-    const confidence = at99[index] ? 99 : at95[index] ? 95 : at90[index] ? 90 : 0;
-    return {
-      z,
-      p: pValues[index] as number,
-      confidence,
-      class: confidence === 0 ? 'none' : z > 0 ? 'hot' : 'cold',
-    };
+    let confidence: HotspotCell['confidence'] = 0;
+    if (at99[index]) confidence = 99;
+    else if (at95[index]) confidence = 95;
+    else if (at90[index]) confidence = 90;
+
+    let hotspotClass: HotspotClass = 'none';
+    if (confidence > 0) hotspotClass = z > 0 ? 'hot' : 'cold';
+    return { z, p: pValues[index] as number, confidence, class: hotspotClass };
   });
 }
 
 /**
- * The neighbours of each cell of a PostGIS ST_HexagonGrid (flat-topped hexagons, odd columns i
- * shifted up by half a row): the cells that share an edge with it, among `cells`.
+ * Finds, for each cell of a PostGIS ST_HexagonGrid, the indexes of the cells in `cells` that share an
+ * edge with it. The grid has flat-topped hexagons, and odd columns i sit half a row higher.
  */
 export function hexagonNeighbours(cells: readonly { i: number; j: number }[]): number[][] {
   const indexOf = new Map<string, number>();

@@ -27,7 +27,7 @@ export interface IncidentDraft {
   sex: Sex;
 }
 
-/** The age band of a child's age in whole years; the same bands as incident_age_band in SQL. */
+/** Returns the age band of an age in whole years, with the same bands as incident_age_band in SQL. */
 export function ageBandOf(age: number): AgeBand {
   if (age <= 4) return '0-4';
   if (age <= 9) return '5-9';
@@ -35,7 +35,9 @@ export function ageBandOf(age: number): AgeBand {
   return '14-17';
 }
 
-// Pakistan Standard Time is UTC+05:00 all year (no daylight saving since 2009).
+// Pakistan Standard Time, UTC+05:00.
+// NOTE: Pakistan kept daylight saving time (UTC+06:00) in the summers of 2008 and 2009, so a local
+// time from those summers written without an offset is read one hour late.
 const PAKISTAN_OFFSET = '+05:00';
 const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 const LOCAL = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;

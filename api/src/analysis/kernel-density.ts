@@ -17,7 +17,7 @@ export interface DensityGrid {
 }
 
 /**
- * The quartic (biweight) kernel in two dimensions: K(d) = 3 / (π·h²) · (1 − d²/h²)² for d < h and 0
+ * Evaluates the quartic (biweight) kernel in two dimensions: K(d) = 3 / (π·h²) · (1 − d²/h²)² for d < h and 0
  * beyond. It integrates to 1 over the plane, so the surface integrates to the number of incidents.
  * Returns the value per square metre.
  */
@@ -28,7 +28,7 @@ export function quarticKernel(distance: number, bandwidth: number): number {
 }
 
 /**
- * The kernel density of `points` at the centre of each cell of a grid, in incidents per km². Each
+ * Computes the kernel density of `points` at the centre of each cell of a grid, in incidents per km². Each
  * point adds to the cells whose centres lie within the bandwidth, so the work grows with the number
  * of points times (bandwidth / cell size)².
  */

@@ -21,7 +21,7 @@ export interface KnoxResult {
   pValue: number;
 }
 
-/** The pairs of points within `distance` of each other, found through a grid of that cell size. */
+/** Finds the pairs of points within `distance` of each other through a grid of that cell size. */
 export function closePairs(points: readonly SpaceTimePoint[], distance: number): [number, number][] {
   const cells = new Map<string, number[]>();
   points.forEach((point, index) => {
@@ -62,7 +62,7 @@ function countCloseInTime(
 }
 
 /**
- * The Knox test for near-repeats: X counts the pairs within `distance` metres and `window`
+ * Runs the Knox test for near-repeats. X counts the pairs within `distance` metres and `window`
  * milliseconds of each other (both inclusive). The p-value comes from `permutations` random
  * shuffles of the times over the places (seeded, so it can be reproduced), which keeps both the
  * spatial and the temporal pattern but breaks any link between them.
@@ -91,9 +91,9 @@ export function knoxTest(
   for (let round = 0; round < options.permutations; round += 1) {
     for (let index = shuffled.length - 1; index > 0; index -= 1) {
       const swapWith = Math.floor(random() * (index + 1));
-      const held = shuffled[index] as number;
+      const current = shuffled[index] as number;
       shuffled[index] = shuffled[swapWith] as number;
-      shuffled[swapWith] = held;
+      shuffled[swapWith] = current;
     }
     const count = countCloseInTime(spatialPairs, shuffled, options.window);
     permutedTotal += count;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type AnalysisFilter, filterCondition } from '../analysis/analysis-filter.js';
 
-/** Who looks at the map: analysts see every incident at its place; the public a reduced view. */
+/** The audience of a map tile: analysts get every incident at its place, the public a reduced view. */
 export type AnalysisView = 'analyst' | 'public';
 
 export type JurisdictionLevel = 'district' | 'region' | 'province';
@@ -36,7 +36,7 @@ export class AnalysisRepository {
   constructor(private readonly db: Knex) {}
 
   /**
-   * One Mapbox vector tile with the layer `incidents`. Analysts get single incidents with their
+   * Builds one Mapbox vector tile with the layer `incidents`. Analysts get single incidents with their
    * attributes from EXACT_POINTS_MIN_ZOOM on, and clusters (`count` and counts per type) below it.
    * The public view has only missing-child cases, snapped to PUBLIC_ROUNDING_DEGREES before they
    * are clustered, and carries nothing but `count`.
@@ -149,7 +149,7 @@ export class AnalysisRepository {
   }
 
   /**
-   * The cells of an ST_HexagonGrid of edge `size` metres in the analysis projection that touch a
+   * Returns the cells of an ST_HexagonGrid of edge `size` metres in the analysis projection that touch a
    * live district, with their outlines in WGS 84 as GeoJSON geometry text.
    */
   async hexagonCells(size: number): Promise<{ i: number; j: number; geometry: string }[]> {
@@ -224,7 +224,7 @@ export class AnalysisRepository {
     return rows;
   }
 
-  /** How many incidents match a filter. */
+  /** Counts the incidents that match a filter. */
   async count(filter: AnalysisFilter): Promise<number> {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
@@ -347,7 +347,7 @@ export class AnalysisRepository {
     return rows;
   }
 
-  /** The filtered incidents for export, oldest first, at most `limit` rows. */
+  /** Returns the filtered incidents for export, oldest first, at most `limit` rows. */
   async exportRows(filter: AnalysisFilter, limit: number): Promise<ExportRow[]> {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(

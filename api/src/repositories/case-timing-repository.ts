@@ -57,7 +57,7 @@ export class CaseTimingRepository {
     return { sql: parts.join(' AND '), bindings };
   }
 
-  /** Per district (null: outside every district) and overall (code '*'): compliance with both deadlines. */
+  /** Counts compliance with both deadlines per district (null: outside every district) and overall (code '*'). */
   async deadlineCompliance(filter: AnalysisFilter, now = new Date()): Promise<DistrictCompliance[]> {
     const condition = this.caseCondition(filter);
     const { rows } = await this.db.raw(
@@ -107,7 +107,7 @@ export class CaseTimingRepository {
     return rows;
   }
 
-  /** Per district and overall (code '*'): recovered cases and the median hours from report to recovery. */
+  /** Returns, per district and overall (code '*'), the recovered cases and the median hours from report to recovery. */
   async recoveryTimes(filter: AnalysisFilter): Promise<DistrictRecovery[]> {
     const condition = this.caseCondition(filter);
     const { rows } = await this.db.raw(

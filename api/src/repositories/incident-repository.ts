@@ -19,7 +19,7 @@ export interface IncidentImportRecord {
   skippedRows: { row: number; problems: string[] }[];
 }
 
-// Rows per INSERT statement; each sends seven arrays of this length as parameters.
+// Rows per INSERT statement, which sends ten arrays of this length as parameters.
 const INSERT_CHUNK = 5000;
 
 /** All SQL about recorded and imported incidents. */

@@ -24,9 +24,9 @@ import {
 
 const log = createLogger('AnalysisService');
 
-/** Most incidents the Knox test reads; its pairs grow with the square of the count. */
+/** Maximum number of incidents the Knox test reads, because its pairs grow with the square of the count. */
 export const KNOX_MAX_POINTS = 20_000;
-/** Most cells of a kernel density grid. */
+/** Maximum number of cells of a kernel density grid. */
 export const DENSITY_MAX_CELLS = 250_000;
 
 export interface HotspotGrid {
@@ -61,7 +61,7 @@ export class AnalysisService {
     return cells;
   }
 
-  /** Getis-Ord Gi* hotspots on the hexagon grid of `cellSize` metres over every live district. */
+  /** Computes Getis-Ord Gi* hotspots on the hexagon grid of `cellSize` metres over every live district. */
   async hotspots(filter: AnalysisFilter, cellSize: number): Promise<HotspotGrid> {
     const [cells, counts] = await Promise.all([
       this.hexagonCells(cellSize),
@@ -82,7 +82,7 @@ export class AnalysisService {
     };
   }
 
-  /** The quartic kernel density over the filtered incidents' extent, padded by the bandwidth. */
+  /** Computes the quartic kernel density over the filtered incidents' extent, padded by the bandwidth. */
   async density(filter: AnalysisFilter, bandwidth: number, cellSize: number) {
     const points = await this.repositories.analysis.weightedPoints(cellSize / 10, filter);
     const method = densityMethod(bandwidth, cellSize);
@@ -124,7 +124,7 @@ export class AnalysisService {
     };
   }
 
-  /** The Knox near-repeat test on at most KNOX_MAX_POINTS filtered incidents. */
+  /** Runs the Knox near-repeat test on at most KNOX_MAX_POINTS filtered incidents. */
   async knox(
     filter: AnalysisFilter,
     options: { distance: number; days: number; permutations: number; seed: number },
@@ -155,7 +155,7 @@ export class AnalysisService {
     return { ...options, clusters, method: clusterMethod(options.distance, options.days, options.minPoints) };
   }
 
-  /** Counts by month (every month from the first to the last, zeros included), weekday and hour. */
+  /** Counts the incidents by month (every month from the first to the last, zeros included), weekday and hour. */
   async trends(filter: AnalysisFilter) {
     const trends = await this.repositories.analysis.trends(filter);
     const byMonth = new Map(trends.months.map((row) => [row.month, row.count]));

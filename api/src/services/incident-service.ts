@@ -26,7 +26,7 @@ export interface ImportResult {
   invalid: RowProblem[];
 }
 
-/** Recording abuse incidents and bulk-loading historical ones, each checked before anything is stored. */
+/** Records abuse incidents and bulk-loads historical ones, checking each before anything is stored. */
 export class IncidentService {
   constructor(
     private readonly db: Knex,

@@ -26,13 +26,13 @@ export interface AnalysisFilterState {
   sex: string;
 }
 
-/** The month after `month` (YYYY-MM). */
+/** Returns the month after `month` (YYYY-MM). */
 export function nextMonth(month: string): string {
   const [year, number] = month.split('-').map(Number) as [number, number];
   return number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
 }
 
-/** Every month from `first` to `last`, both included; empty when last comes before first. */
+/** Lists every month from `first` to `last`, both included, or none when last comes before first. */
 export function monthsBetween(first: string, last: string): string[] {
   const months: string[] = [];
   for (let month = first; month <= last && months.length < 600; month = nextMonth(month)) months.push(month);
@@ -40,7 +40,7 @@ export function monthsBetween(first: string, last: string): string[] {
 }
 
 /**
- * The query string of a filter. `onlyMonth` narrows the window to that month, for the time slider.
+ * Builds the query string of a filter. `onlyMonth` narrows the window to that month, for the time slider.
  * Months start at midnight Pakistan Standard Time (UTC+5), as the trends count them.
  */
 export function filterQuery(filter: AnalysisFilterState, onlyMonth: string | null = null): string {

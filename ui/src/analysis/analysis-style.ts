@@ -56,7 +56,7 @@ export function incidentSource(tiles: string): VectorSourceSpecification {
   return { type: 'vector', tiles: [tiles], minzoom: 0, maxzoom: 16 };
 }
 
-/** The layers drawn from the incident tiles: circles sized by count, with the count on clusters. */
+/** Returns the layers drawn from the incident tiles: circles sized by count, with the count on clusters. */
 export function incidentLayers(): LayerSpecification[] {
   return [
     {

@@ -66,8 +66,8 @@ export function fetchStatistic(name: StatisticName, filterQuery: string): Promis
   return request<StatisticResult>(`/api/analysis/${name}?${filterQuery}`);
 }
 
-/** The role of the signed-in account, or null when nobody is signed in. */
-export async function fetchOwnRole(): Promise<string | null> {
+/** Returns the role of the signed-in account; rejects with ApiError 401 when nobody is signed in. */
+export async function fetchOwnRole(): Promise<string> {
   const body = await request<{ officer: { role: string } }>('/api/auth/me');
   return body.officer.role;
 }

@@ -19,7 +19,7 @@ import { parseOrThrow } from '../validation.js';
 /** Roles that see the analysts' map with exact points, the statistics and the exports. */
 export const ANALYSIS_ROLES: readonly Role[] = ['analyst', 'national_supervisor', 'administrator'];
 
-/** Most rows of one export; larger views must be narrowed by the filters. */
+/** Maximum rows of one export; larger views must be narrowed by the filters. */
 export const EXPORT_MAX_ROWS = 200_000;
 
 export const filterQuery = z.object(analysisFilterShape).strict();
@@ -66,11 +66,13 @@ export const knoxQuery = withFilter({
 });
 export const exportQuery = withFilter({ format: z.enum(['csv', 'geojson']) });
 
-/** Only the part of the query that filters incidents, for the audit trail. */
+/** Returns the filter parameters of a query, for the audit trail. */
 function filterOf(query: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  for (const key of Object.keys(analysisFilterShape)) if (query[key] !== undefined) kept[key] = query[key];
-  return kept;
+  const filter: Record<string, unknown> = {};
+  for (const key of Object.keys(analysisFilterShape)) {
+    if (query[key] !== undefined) filter[key] = query[key];
+  }
+  return filter;
 }
 
 export interface AnalysisRouteDependencies {
@@ -81,9 +83,9 @@ export interface AnalysisRouteDependencies {
 }
 
 /**
- * The analysts' map and statistics under /api/analysis. Vector tiles are open to the public in a
- * reduced view (no abuse incidents or sightings, places rounded); everything else needs an
- * analysis role.
+ * Serves the analysts' map and statistics under /api/analysis. Vector tiles are open to the public
+ * in a reduced view without abuse incidents or sightings and with places rounded. Everything else
+ * needs an analysis role.
  */
 export function analysisRoutes(
   dependencies: AnalysisRouteDependencies,

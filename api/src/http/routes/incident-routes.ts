@@ -21,7 +21,7 @@ const FORMATS: Record<string, 'csv' | 'geojson'> = {
   'application/geo+json': 'geojson',
 };
 
-/** POST /api/incidents (officers record abuse incidents) and POST /api/incidents/imports (bulk loads). */
+/** Serves POST /api/incidents (officers record abuse incidents) and POST /api/incidents/imports (bulk loads). */
 export function incidentRoutes(
   sessions: OfficerSessions,
   incidents: IncidentService,
