@@ -139,6 +139,28 @@ describe('vector tiles', () => {
     expect(analystTile.features.length).toBeGreaterThan(0);
   });
 
+  it('limits public tiles per address', async () => {
+    const limited = await startTestPlatform(
+      { FACE_DETECTOR_PRELOAD: 'false', PUBLIC_TILES_PER_MINUTE: '2' },
+      { worker: false },
+    );
+    try {
+      const analystThere = await signIn(limited, 'analyst');
+      const tileUrl = `${limited.baseUrl}/api/analysis/tiles/5/22/13.mvt`;
+      expect((await fetch(tileUrl)).status).toBe(200);
+      expect((await fetch(tileUrl)).status).toBe(200);
+      const third = await fetch(tileUrl);
+      expect(third.status).toBe(429);
+      expect(((await third.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      // Analysts are not limited: their map loads many tiles while they work.
+      for (let request = 0; request < 3; request += 1) {
+        expect((await fetch(tileUrl, { headers: { cookie: analystThere } })).status).toBe(200);
+      }
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('rejects a tile outside the zoom level', async () => {
     const response = await fetch(`${test.baseUrl}/api/analysis/tiles/2/4/0.mvt`);
     expect(response.status).toBe(400);

@@ -374,4 +374,10 @@ export class AnalysisRepository {
     );
     return rows;
   }
+
+  /** Returns the id of the live boundary version, or null when none is live. */
+  async liveBoundaryVersionId(): Promise<number | null> {
+    const row = await this.db('boundary_versions').where('status', 'live').first('id');
+    return (row?.id as number | undefined) ?? null;
+  }
 }

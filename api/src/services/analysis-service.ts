@@ -39,24 +39,25 @@ const DAY_MS = 86_400_000;
 
 /** The statistics of the analysts' map. Each result carries the explanation of its method. */
 export class AnalysisService {
-  // Grids per cell size, built once per boundary version: generating and clipping them takes seconds.
-  private readonly grids = new Map<number, Promise<{ i: number; j: number; geometry: string }[]>>();
+  // Grids by live boundary version and cell size: generating and clipping one takes about a second
+  // for 10 km cells. A new live version gets new grids, and the old ones are dropped.
+  private readonly grids = new Map<string, Promise<{ i: number; j: number; geometry: string }[]>>();
 
   constructor(
     private readonly repositories: { analysis: AnalysisRepository; caseTiming: CaseTimingRepository },
   ) {}
 
-  /** Forgets the cached hexagon grids, after a new boundary version went live. */
-  clearGrids(): void {
-    this.grids.clear();
-  }
-
-  private hexagonCells(cellSize: number): Promise<{ i: number; j: number; geometry: string }[]> {
-    let cells = this.grids.get(cellSize);
+  private async hexagonCells(cellSize: number): Promise<{ i: number; j: number; geometry: string }[]> {
+    const versionId = await this.repositories.analysis.liveBoundaryVersionId();
+    const key = `${versionId}:${cellSize}`;
+    let cells = this.grids.get(key);
     if (!cells) {
+      for (const cached of this.grids.keys()) {
+        if (!cached.startsWith(`${versionId}:`)) this.grids.delete(cached);
+      }
       cells = this.repositories.analysis.hexagonCells(cellSize);
-      cells.catch(() => this.grids.delete(cellSize));
-      this.grids.set(cellSize, cells);
+      cells.catch(() => this.grids.delete(key));
+      this.grids.set(key, cells);
     }
     return cells;
   }
