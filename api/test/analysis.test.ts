@@ -134,9 +134,16 @@ describe('vector tiles', () => {
       expect(Math.abs(lon * 100 - Math.round(lon * 100))).toBeLessThan(0.005);
       expect(Math.abs(lat * 100 - Math.round(lat * 100))).toBeLessThan(0.005);
     }
-    // The input latitude 24.918 lies 0.002° from the nearest grid line, so no point is exact.
-    const analystTile = await fetchTile(z, 67.08, 24.918, `${WINDOW}&type=missing_child`, analyst);
-    expect(analystTile.features.length).toBeGreaterThan(0);
+    // Four of the five input latitudes (24.918, 24.936, …) lie off the 0.01° grid, so the loop above
+    // fails without rounding. Analysts get the exact place at zoom 13.
+    const analystTile = await fetchTile(13, 67.08, 24.918, `${WINDOW}&type=missing_child`, analyst);
+    const latitudes = analystTile.features.map((feature) => {
+      const geometry = feature.toGeoJSON(analystTile.x, analystTile.y, 13).geometry as unknown as {
+        coordinates: [number, number];
+      };
+      return geometry.coordinates[1];
+    });
+    expect(latitudes.some((latitude) => Math.abs(latitude - 24.918) < 0.0001)).toBe(true);
   });
 
   it('limits public tiles per address', async () => {
@@ -196,7 +203,7 @@ describe('counts and trends', () => {
       { month: '2001-07', count: 5 },
       { month: '2001-08', count: 3 },
     ]);
-    // Monday, Tuesday and Wednesday hold 10 Lahore incidents each, Wednesday also the 3 sightings,
+    // Monday, Tuesday and Wednesday have 10 Lahore incidents each, Wednesday also the 3 sightings,
     // and Sunday (7) the 5 missing children.
     expect(body.daysOfWeek.map((row) => row.count)).toEqual([10, 10, 13, 0, 0, 0, 5]);
     expect(body.hours.find((row) => row.hour === 8)?.count).toBe(30);
