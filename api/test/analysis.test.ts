@@ -292,6 +292,34 @@ describe('statistics', () => {
     expect(body.clusters[0]?.lat).toBeCloseTo(LAHORE.lat, 2);
   });
 
+  it('splits a spatial cluster by time', async () => {
+    // In 2002, in Multan: four incidents within 300 m of each other on days 1, 2, 3 and 40, and two
+    // more 20 km away on day 1. With eps 1,000 m, 7 days and 3 points, DBSCAN over place finds the
+    // four (the two are too few); over time it keeps days 1-3 and leaves day 40 as noise.
+    const rows = [
+      ['2002-03-01', 30.157, 71.5249],
+      ['2002-03-02', 30.158, 71.5259],
+      ['2002-03-03', 30.159, 71.5249],
+      ['2002-04-09', 30.158, 71.5239],
+      ['2002-03-01', 30.337, 71.5249],
+      ['2002-03-01', 30.338, 71.5249],
+    ].map(([day, lat, lon]) => `abuse,other,${day}T05:00:00Z,${lat},${lon},10,male`);
+    const response = await fetch(`${test.baseUrl}/api/incidents/imports?name=dbscan-2002.csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', cookie: analyst },
+      body: ['type,category,occurred_at,lat,lon,age,sex', ...rows].join('\n'),
+    });
+    expect(response.status).toBe(201);
+
+    const { body } = await getJson<{ clusters: { count: number; start: string; end: string }[] }>(
+      '/api/analysis/clusters?from=2002-01-01T00:00:00Z&to=2003-01-01T00:00:00Z&distance=1000&days=7&minPoints=3',
+    );
+    expect(body.clusters).toHaveLength(1);
+    expect(body.clusters[0]?.count).toBe(3);
+    expect(body.clusters[0]?.start).toBe('2002-03-01T05:00:00.000Z');
+    expect(body.clusters[0]?.end).toBe('2002-03-03T05:00:00.000Z');
+  });
+
   it('finds near-repeats with the Knox test', async () => {
     const { body } = await getJson<{
       pointCount: number;
