@@ -14,7 +14,9 @@ export const PUBLIC_ROUNDING_DEGREES = 0.01;
 
 // Clusters are the points of one square of this fraction of the tile's width (16 px on a 512 px tile).
 const CLUSTER_CELLS_PER_TILE = 32;
-const WEB_MERCATOR_WIDTH = 40_075_016.685_578_49;
+// The sphere radius of Web Mercator (EPSG:3857) in metres, and the width of the world in it.
+const WEB_MERCATOR_RADIUS = 6_378_137;
+const WEB_MERCATOR_WIDTH = 2 * Math.PI * WEB_MERCATOR_RADIUS;
 
 export interface ExportRow {
   id: string;
@@ -45,30 +47,39 @@ export class AnalysisRepository {
     const condition = filterCondition(filter, 'a', view === 'public');
     const cell = WEB_MERCATOR_WIDTH / 2 ** z / CLUSTER_CELLS_PER_TILE;
     const place = view === 'public' ? `ST_SnapToGrid(a.place, ${PUBLIC_ROUNDING_DEGREES})` : 'a.place';
-    const points = `
-      SELECT a.id, a.type, a.category, a.occurred_at, a.age_band, a.sex, a.source,
-             ST_Transform(${place}, 3857) AS geom
-      FROM analysis_incidents a, tile
-      WHERE a.place && tile.area AND ${condition.sql}`;
+    const exact = view === 'analyst' && z >= EXACT_POINTS_MIN_ZOOM;
 
-    const features =
-      view === 'analyst' && z >= EXACT_POINTS_MIN_ZOOM
-        ? `SELECT ST_AsMVTGeom(p.geom, tile.envelope, 4096, 64) AS geom, p.id::text AS id, p.type,
-                  p.category, extract(epoch FROM p.occurred_at)::bigint * 1000 AS occurred_at,
-                  p.age_band, p.sex, p.source, 1 AS count
-           FROM points p, tile`
-        : `SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(ST_X(p.geom)), avg(ST_Y(p.geom))), 3857),
-                               tile.envelope, 4096, 64) AS geom,
-                  count(*)::integer AS count
-                  ${
-                    view === 'analyst'
-                      ? `, count(*) FILTER (WHERE p.type = 'missing_child')::integer AS missing_child,
-                         count(*) FILTER (WHERE p.type = 'sighting')::integer AS sighting,
-                         count(*) FILTER (WHERE p.type = 'abuse')::integer AS abuse`
-                      : ''
-                  }
-           FROM points p, tile
-           GROUP BY tile.envelope, floor(ST_X(p.geom) / ?), floor(ST_Y(p.geom) / ?)`;
+    // Clusters group points by Web Mercator cells computed from longitude and latitude with the
+    // projection's formulas, and only each cluster's centre goes through ST_Transform, because a
+    // low-zoom tile can hold hundreds of thousands of points.
+    const points = exact
+      ? `SELECT a.id, a.type, a.category, a.occurred_at, a.age_band, a.sex, a.source,
+                ST_Transform(a.place, 3857) AS geom
+         FROM analysis_incidents a, tile
+         WHERE a.place && tile.area AND ${condition.sql}`
+      : `SELECT a.type, ST_X(${place}) AS lon, ST_Y(${place}) AS lat
+         FROM analysis_incidents a, tile
+         WHERE a.place && tile.area AND ${condition.sql}`;
+
+    const features = exact
+      ? `SELECT ST_AsMVTGeom(p.geom, tile.envelope, 4096, 64) AS geom, p.id::text AS id, p.type,
+                p.category, extract(epoch FROM p.occurred_at)::bigint * 1000 AS occurred_at,
+                p.age_band, p.sex, p.source, 1 AS count
+         FROM points p, tile`
+      : `SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(avg(p.lon), avg(p.lat)), 4326), 3857),
+                             tile.envelope, 4096, 64) AS geom,
+                count(*)::integer AS count
+                ${
+                  view === 'analyst'
+                    ? `, count(*) FILTER (WHERE p.type = 'missing_child')::integer AS missing_child,
+                       count(*) FILTER (WHERE p.type = 'sighting')::integer AS sighting,
+                       count(*) FILTER (WHERE p.type = 'abuse')::integer AS abuse`
+                    : ''
+                }
+         FROM points p, tile
+         GROUP BY tile.envelope,
+                  floor(${WEB_MERCATOR_RADIUS} * radians(p.lon) / ?),
+                  floor(${WEB_MERCATOR_RADIUS} * ln(tan(pi() / 4 + radians(p.lat) / 2)) / ?)`;
 
     const { rows } = await this.db.raw(
       `WITH tile AS (
@@ -78,16 +89,7 @@ export class AnalysisRepository {
        points AS (${points}),
        features AS (${features})
        SELECT ST_AsMVT(features, 'incidents', 4096, 'geom') AS tile FROM features WHERE geom IS NOT NULL`,
-      [
-        z,
-        x,
-        y,
-        z,
-        x,
-        y,
-        ...condition.bindings,
-        ...(view === 'analyst' && z >= EXACT_POINTS_MIN_ZOOM ? [] : [cell, cell]),
-      ],
+      [z, x, y, z, x, y, ...condition.bindings, ...(exact ? [] : [cell, cell])],
     );
     return (rows[0]?.tile as Buffer | undefined) ?? Buffer.alloc(0);
   }
