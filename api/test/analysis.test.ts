@@ -237,6 +237,15 @@ describe('counts and trends', () => {
     expect(body.error.code).toBe('DENSITY_GRID_TOO_LARGE');
   });
 
+  it('rejects a window that ends first', async () => {
+    const { status, body } = await getJson<{ error: { code: string; field: string } }>(
+      '/api/analysis/counts?from=2002-01-01T00:00:00Z&to=2001-01-01T00:00:00Z',
+    );
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('INVALID_FILTER');
+    expect(body.error.field).toBe('to');
+  });
+
   it('rejects an unknown filter value', async () => {
     const { status, body } = await getJson<{ error: { code: string; field: string } }>(
       '/api/analysis/trends?sex=girl',

@@ -22,9 +22,19 @@ export const ANALYSIS_ROLES: readonly Role[] = ['analyst', 'national_supervisor'
 /** Maximum rows of one export; larger views must be narrowed by the filters. */
 export const EXPORT_MAX_ROWS = 200_000;
 
-export const filterQuery = z.object(analysisFilterShape).strict();
+const windowInOrder = {
+  check: (query: { from?: Date; to?: Date }) => !query.from || !query.to || query.from < query.to,
+  message: { message: 'must be later than from', path: ['to'] },
+};
+export const filterQuery = z
+  .object(analysisFilterShape)
+  .strict()
+  .refine(windowInOrder.check, windowInOrder.message);
 const withFilter = <T extends z.ZodRawShape>(shape: T) =>
-  z.object({ ...analysisFilterShape, ...shape }).strict();
+  z
+    .object({ ...analysisFilterShape, ...shape })
+    .strict()
+    .refine((query) => windowInOrder.check(query as { from?: Date; to?: Date }), windowInOrder.message);
 
 const tileParams = z
   .object({
