@@ -7,6 +7,7 @@ import * as accounts from './migrations/20261204000500_accounts.js';
 import * as alertCaseIndex from './migrations/20261204000600_alert_case_index.js';
 import * as deadlineClocks from './migrations/20261204000700_deadline_clocks.js';
 import * as caseDuplicates from './migrations/20261204000710_case_duplicates.js';
+import * as incidents from './migrations/20261204000800_incidents.js';
 import * as publicRegister from './migrations/20261204000900_public_register.js';
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
 
@@ -25,6 +26,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000710_case_duplicates', caseDuplicates],
   ['20261204000900_public_register', publicRegister],
   ['20261204001000_report_idempotency', reportIdempotency],
+  ['20261204000800_incidents', incidents],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -124,6 +124,14 @@ const configSchema = z.object({
   PUBLIC_ORIGIN: z.string().url().optional(),
   /** Reporter requests (timeline, updates, takedown) allowed per client address per minute. */
   REPORTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Public map tiles allowed per client address per minute; one map view loads roughly 10 to 30. */
+  PUBLIC_TILES_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Largest historical incident file accepted by POST /api/incidents/imports, in bytes. */
+  INCIDENT_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

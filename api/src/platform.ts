@@ -29,11 +29,13 @@ import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
 import { AccountRepository } from './repositories/account-repository.js';
 import { AlertRepository } from './repositories/alert-repository.js';
+import { AnalysisRepository } from './repositories/analysis-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { BoundaryReviewRepository } from './repositories/boundary-review-repository.js';
 import { CaseEventRepository } from './repositories/case-event-repository.js';
 import { CaseRegisterRepository } from './repositories/case-register-repository.js';
 import { CaseRepository } from './repositories/case-repository.js';
+import { CaseTimingRepository } from './repositories/case-timing-repository.js';
 import { CaseWorkflowRepository } from './repositories/case-workflow-repository.js';
 import { DashboardRepository } from './repositories/dashboard-repository.js';
 import { DeadlineRepository } from './repositories/deadline-repository.js';
@@ -41,6 +43,7 @@ import { DuplicateRepository } from './repositories/duplicate-repository.js';
 import { DutyOfficerRepository } from './repositories/duty-officer-repository.js';
 import { FaceMatchRepository } from './repositories/face-match-repository.js';
 import { FaceRepository, type PhotoRef } from './repositories/face-repository.js';
+import { IncidentRepository } from './repositories/incident-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
 import { PublicRegisterRepository } from './repositories/public-register-repository.js';
@@ -48,6 +51,7 @@ import { ReporterRepository } from './repositories/reporter-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
 import { AccountAdminService } from './services/account-admin-service.js';
 import { AccountService } from './services/account-service.js';
+import { AnalysisService } from './services/analysis-service.js';
 import { BoundaryImportService } from './services/boundary-import-service.js';
 import { CaseRegisterService } from './services/case-register-service.js';
 import { CaseWorkflowService } from './services/case-workflow-service.js';
@@ -57,6 +61,7 @@ import { FaceMatchReviewService } from './services/face-match-review-service.js'
 import { FaceProcessingService } from './services/face-processing-service.js';
 import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
+import { IncidentService } from './services/incident-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
 import { PublicRegisterService } from './services/public-register-service.js';
 import { ReportService } from './services/report-service.js';
@@ -99,6 +104,9 @@ export interface Platform {
     dashboard: DashboardRepository;
     publicRegister: PublicRegisterRepository;
     reporters: ReporterRepository;
+    incidents: IncidentRepository;
+    analysis: AnalysisRepository;
+    caseTiming: CaseTimingRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -118,6 +126,8 @@ export interface Platform {
     publicRegister: PublicRegisterService;
     reporters: ReporterService;
     challenges: SubmissionChallenges;
+    incidents: IncidentService;
+    analysis: AnalysisService;
   };
   faces: {
     detector: FaceDetector;
@@ -169,6 +179,9 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     dashboard: new DashboardRepository(db),
     publicRegister: new PublicRegisterRepository(db),
     reporters: new ReporterRepository(db),
+    incidents: new IncidentRepository(db),
+    analysis: new AnalysisRepository(db),
+    caseTiming: new CaseTimingRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -292,6 +305,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       ttlMs: config.PUBLIC_CHALLENGE_TTL_MS,
       secret: config.CHALLENGE_SECRET,
     }),
+    incidents: new IncidentService(db, { incidents: repositories.incidents, audit: repositories.audit }),
+    analysis: new AnalysisService({ analysis: repositories.analysis, caseTiming: repositories.caseTiming }),
   };
   const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);

@@ -9,6 +9,7 @@ import type { Platform } from '../platform.js';
 import { challengeRoutes, requireChallenge } from './challenge.js';
 import { mountPortalPages } from './portal-pages.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { analysisRoutes } from './routes/analysis-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { boundaryImportRoutes } from './routes/boundary-import-routes.js';
@@ -21,6 +22,7 @@ import { faceMatchRoutes } from './routes/face-match-routes.js';
 import { faceSearchRoutes } from './routes/face-search-routes.js';
 import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { incidentRoutes } from './routes/incident-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { publicRegisterRoutes } from './routes/public-register-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
@@ -188,6 +190,17 @@ export function createApp(platform: Platform): express.Express {
       jurisdictions: repositories.jurisdictions,
       audit: repositories.audit,
     }),
+  );
+  app.use(
+    '/api',
+    incidentRoutes(sessions, services.incidents, { maxImportBytes: config.INCIDENT_IMPORT_MAX_BYTES }),
+  );
+  app.use(
+    '/api',
+    analysisRoutes(
+      { sessions, service: services.analysis, analysis: repositories.analysis, audit: repositories.audit },
+      { publicTilesPerMinute: config.PUBLIC_TILES_PER_MINUTE },
+    ),
   );
   app.use('/api', (request, _response, next) => {
     next(new ApiError(404, 'NOT_FOUND', `No API route ${request.method} ${request.path}.`));

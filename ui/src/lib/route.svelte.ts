@@ -1,12 +1,13 @@
-// The page's view, kept in the URL hash (#/search, #/review, #/) so that links and the back button work
+// The page's view, kept in the URL hash (#/search, #/review, #/analysis, #/) so that links and the back button work
 // and the API's single index.html serves every view.
-export type View = 'dashboard' | 'search' | 'review' | 'boundaries' | 'deadlines';
+export type View = 'dashboard' | 'search' | 'review' | 'boundaries' | 'deadlines' | 'analysis';
 
 function viewFromHash(hash: string): View {
   if (hash.startsWith('#/search')) return 'search';
   if (hash.startsWith('#/review')) return 'review';
   if (hash.startsWith('#/boundaries')) return 'boundaries';
   if (hash.startsWith('#/deadlines')) return 'deadlines';
+  if (hash.startsWith('#/analysis')) return 'analysis';
   return 'dashboard';
 }
 
@@ -28,4 +29,5 @@ export const VIEW_HASH: Record<View, string> = {
   review: '#/review',
   boundaries: '#/boundaries',
   deadlines: '#/deadlines',
+  analysis: '#/analysis',
 };

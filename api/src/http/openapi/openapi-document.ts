@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASE_ROLES, NATIONAL_ROLES } from '../../auth/roles.js';
 import { transitionInput } from '../../cases/case-states.js';
 import { accountBody } from '../routes/account-routes.js';
+import { ANALYSIS_ROLES } from '../routes/analysis-routes.js';
 import { auditQuery } from '../routes/audit-routes.js';
 import { loginBody } from '../routes/auth-routes.js';
 import { BOUNDARY_ROLES, publishBody, versionsQuery } from '../routes/boundary-import-routes.js';
@@ -13,6 +14,8 @@ import {
 } from '../routes/deadline-dashboard-routes.js';
 import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
 
+import { ANALYSIS_OPERATIONS } from './analysis-operations.js';
+
 type Who =
   | 'anyone'
   | 'case roles'
@@ -20,9 +23,10 @@ type Who =
   | 'signed in'
   | 'boundary roles'
   | 'administrators'
-  | 'district counts';
+  | 'district counts'
+  | 'analysis roles';
 
-interface Operation {
+export interface Operation {
   method: 'get' | 'post' | 'delete';
   path: string;
   who: Who;
@@ -43,6 +47,7 @@ const WHO_TEXT: Record<Who, string> = {
   'boundary roles': `Roles ${BOUNDARY_ROLES.join(', ')}; a GIS officer only for jurisdictions of their own province (403 BOUNDARY_OUTSIDE_PROVINCE).`,
   administrators: 'Role administrator.',
   'district counts': `Roles ${DISTRICT_COUNT_ROLES.join(', ')}; an RPO or IG within their region or province.`,
+  'analysis roles': `Roles ${ANALYSIS_ROLES.join(', ')}.`,
 };
 
 // Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
@@ -399,6 +404,7 @@ export const OPERATIONS: Operation[] = [
     who: 'case roles',
     summary: 'Sightings routed to a district (`district`): seen there, or naming a case of that district.',
   },
+  ...ANALYSIS_OPERATIONS,
 ];
 
 const ERROR_SCHEMA = {
