@@ -24,9 +24,9 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000600_alert_case_index', alertCaseIndex],
   ['20261204000700_deadline_clocks', deadlineClocks],
   ['20261204000710_case_duplicates', caseDuplicates],
+  ['20261204000800_incidents', incidents],
   ['20261204000900_public_register', publicRegister],
   ['20261204001000_report_idempotency', reportIdempotency],
-  ['20261204000800_incidents', incidents],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {
