@@ -224,6 +224,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       gateway,
       redis,
       config.REDIS_PREFIX,
+      repositories.sightings,
     ),
     faceSearch: new FaceSearchService(repositories.faces, faces.detector, () => faces.galleries.ready(), {
       threshold: FACE_MATCH_THRESHOLD,
@@ -241,7 +242,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       },
     ),
     faceMatchReview: new FaceMatchReviewService(db, repositories),
-    sightings: new SightingService(db, repositories, enqueuePhotos),
+    sightings: new SightingService(db, repositories, enqueuePhotos, enqueueCaseOutbox),
     caseRegister: new CaseRegisterService(
       db,
       { register: repositories.caseRegister, caseEvents: repositories.caseEvents },

@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 import { createLogger } from '../logger.js';
 import type { AlertView, CaseView } from '../repositories/case-repository.js';
+import type { SightingNoticeView } from '../repositories/sighting-repository.js';
 
 /** An update for open dashboards, carried over Redis pub/sub from the worker to every API process. */
 export type DashboardEvent =
   | { type: 'alert'; jurisdictionCode: string; alert: AlertView }
   | { type: 'case-unassigned'; case: CaseView }
   /** A case changed state; `jurisdictionCodes` are its district and region, empty when unassigned. */
-  | { type: 'case-status'; jurisdictionCodes: string[]; case: CaseView };
+  | { type: 'case-status'; jurisdictionCodes: string[]; case: CaseView }
+  /** A public sighting routed to the districts in `jurisdictionCodes`. */
+  | { type: 'sighting'; jurisdictionCodes: string[]; sighting: SightingNoticeView };
 
 const log = createLogger('DashboardEvents');
 

@@ -58,6 +58,10 @@ export class SseHub {
         subscriber.response.write(
           `event: case-status\nid: ${event.case.id}\ndata: ${JSON.stringify(event.case)}\n\n`,
         );
+      } else if (event.type === 'sighting' && this.follows(subscriber, event.jurisdictionCodes)) {
+        subscriber.response.write(
+          `event: sighting\nid: ${event.sighting.id}\ndata: ${JSON.stringify(event.sighting)}\n\n`,
+        );
       } else if (event.type === 'case-unassigned' && subscriber.unassigned) {
         subscriber.response.write(
           `event: case-unassigned\nid: ${event.case.id}\ndata: ${JSON.stringify(event.case)}\n\n`,

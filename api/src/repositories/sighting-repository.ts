@@ -97,6 +97,56 @@ export class SightingRepository {
     return [...reasons.keys()];
   }
 
+  async findTrackingCode(caseId: string, trx: Knex.Transaction): Promise<string | null> {
+    const row = await trx('cases').where({ id: caseId }).first('tracking_code as trackingCode');
+    return (row as { trackingCode: string } | undefined)?.trackingCode ?? null;
+  }
+
+  /**
+   * Writes the outbox rows that tell the routed districts about a sighting, in the caller's
+   * transaction: an SMS to every DPO on duty in those districts and one dashboard update. Returns
+   * the outbox ids.
+   */
+  async insertNotices(
+    trx: Knex.Transaction,
+    notice: { sightingId: string; caseId: string | null; districtCodes: string[]; smsBody: string },
+  ): Promise<string[]> {
+    if (notice.districtCodes.length === 0) return [];
+    const result = await trx.raw<{ rows: { id: string }[] }>(
+      `INSERT INTO outbox (kind, case_id, recipient, payload)
+       SELECT 'sms', CAST(:caseId AS uuid), o.phone, jsonb_build_object('body', CAST(:smsBody AS text))
+       FROM duty_officers o
+       WHERE o.post = 'DPO' AND o.jurisdiction_code = ANY(CAST(:codes AS text[]))
+       UNION ALL
+       SELECT 'dashboard', CAST(:caseId AS uuid), NULL,
+              jsonb_build_object('type', 'sighting', 'sightingId', CAST(:sightingId AS uuid),
+                                 'jurisdictionCodes', to_jsonb(CAST(:codes AS text[])))
+       RETURNING id`,
+      {
+        caseId: notice.caseId,
+        smsBody: notice.smsBody,
+        codes: notice.districtCodes,
+        sightingId: notice.sightingId,
+      },
+    );
+    return result.rows.map((row) => row.id);
+  }
+
+  /** Finds what a dashboard shows of a new sighting; no reporter phone, description or photo. */
+  async findNoticeView(sightingId: string) {
+    const result = await this.db.raw<{ rows: SightingNoticeView[] }>(
+      `SELECT s.id, s.case_id AS "caseId", c.tracking_code AS "trackingCode", s.seen_at AS "seenAt",
+              ST_Y(s.place) AS lat, ST_X(s.place) AS lon, s.at_risk AS "atRisk", d.code AS "seenInDistrict",
+              (SELECT count(*)::int FROM sighting_photos p WHERE p.sighting_id = s.id) AS "photoCount"
+       FROM sightings s
+       LEFT JOIN cases c ON c.id = s.case_id
+       LEFT JOIN jurisdictions d ON d.id = s.district_id
+       WHERE s.id = ?`,
+      [sightingId],
+    );
+    return result.rows[0];
+  }
+
   /**
    * Lists the sightings routed to a district, newest first, with why each came there. The reporter's
    * phone is included: these rows are for the police of that district only.
@@ -145,4 +195,17 @@ export class SightingRepository {
       { mediaType: string; content: Buffer } | undefined
     >;
   }
+}
+
+/** A new sighting as dashboards receive it live. */
+export interface SightingNoticeView {
+  id: string;
+  caseId: string | null;
+  trackingCode: string | null;
+  seenAt: Date;
+  lat: number;
+  lon: number;
+  atRisk: boolean;
+  seenInDistrict: string | null;
+  photoCount: number;
 }

@@ -5,6 +5,7 @@ import { publishDashboardEvent } from '../events/dashboard-events.js';
 import { createLogger } from '../logger.js';
 import type { AlertView, CaseRepository } from '../repositories/case-repository.js';
 import type { OutboxMessage, OutboxRepository } from '../repositories/outbox-repository.js';
+import type { SightingRepository } from '../repositories/sighting-repository.js';
 import { type SmsGateway, SmsGatewayError, type SmsMessage } from '../sms/sms-gateway.js';
 
 const log = createLogger('OutboxDelivery');
@@ -33,6 +34,8 @@ export class OutboxDelivery {
     private readonly gateway: SmsGateway,
     private readonly redis: Redis,
     private readonly redisPrefix: string,
+    /** Reads a sighting for its dashboard update; without it sighting updates are dropped with an error log. */
+    private readonly sightings?: SightingRepository,
   ) {}
 
   /**
@@ -174,6 +177,15 @@ export class OutboxDelivery {
           case: view,
         });
       }
+    } else if (payload.type === 'sighting' && payload.sightingId && this.sightings) {
+      const sighting = await this.sightings.findNoticeView(payload.sightingId);
+      if (sighting) {
+        await publishDashboardEvent(this.redis, this.redisPrefix, {
+          type: 'sighting',
+          jurisdictionCodes: payload.jurisdictionCodes ?? [],
+          sighting,
+        });
+      }
     } else if (payload.type === 'case-unassigned' && payload.caseId) {
       const view = await this.cases.findCaseView(payload.caseId);
       if (view)
@@ -193,6 +205,8 @@ interface DashboardPayload {
   type?: string;
   caseId?: string;
   alertIds?: string[];
+  sightingId?: string;
+  jurisdictionCodes?: string[];
 }
 
 /** What became of one row: delivered (with the gateway's message id, if any) or failed. */

@@ -6,6 +6,8 @@ import type { CaseEventRepository } from '../repositories/case-event-repository.
 import type { NewPhoto } from '../repositories/case-repository.js';
 import type { JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
 import type { SightingRepository } from '../repositories/sighting-repository.js';
+import type { OutboxEnqueuer } from './report-service.js';
+import { sightingNoticeSms } from './sighting-sms.js';
 
 export interface SightingInput {
   seenAt: Date;
@@ -37,8 +39,9 @@ const log = createLogger('SightingService');
 
 /**
  * Takes a public sighting in: geofences the place, links the named case, stores the sighting with its
- * photo, records it on the case's timeline, and queues the photo for the face job, which matches its
- * faces against open cases.
+ * photo, routes it to the district where it was seen and the case's district (an SMS to their DPOs
+ * and a live dashboard update, through the outbox), records it on the case's timeline, and queues
+ * the photo for the face job, which matches its faces against open cases.
  */
 export class SightingService {
   constructor(
@@ -49,6 +52,7 @@ export class SightingService {
       caseEvents: CaseEventRepository;
     },
     private readonly enqueueFaceJobs: FaceJobEnqueuer,
+    private readonly enqueueOutbox: OutboxEnqueuer = async () => undefined,
   ) {}
 
   async submit(input: SightingInput, photo?: NewPhoto): Promise<SightingReceipt> {
@@ -75,6 +79,19 @@ export class SightingService {
         seenIn: match?.district.code ?? null,
         caseDistrict,
       });
+      const outboxIds = await sightings.insertNotices(trx, {
+        sightingId: inserted.id,
+        caseId,
+        districtCodes: routedTo,
+        smsBody: sightingNoticeSms({
+          trackingCode: caseId ? await sightings.findTrackingCode(caseId, trx) : null,
+          seenAt: input.seenAt,
+          lat: input.place.lat,
+          lon: input.place.lon,
+          seenInDistrictName: match?.district.name ?? null,
+          atRisk: input.atRisk,
+        }),
+      });
       if (caseId) {
         await caseEvents.append(
           {
@@ -90,7 +107,7 @@ export class SightingService {
           trx,
         );
       }
-      return { ...inserted, routedTo };
+      return { ...inserted, routedTo, outboxIds };
     });
 
     log.info(
@@ -103,6 +120,13 @@ export class SightingService {
       },
       'sighting stored',
     );
+    // The outbox job is keyed by the case, or by the sighting when it names no case.
+    void this.enqueueOutbox(caseId ?? stored.id, stored.outboxIds).catch((error: Error) => {
+      log.warn(
+        { sightingId: stored.id, err: error.message },
+        'could not queue the sighting notices; the outbox sweeper will',
+      );
+    });
     if (stored.photoId) {
       await this.enqueueFaceJobs([{ kind: 'sighting', photoId: stored.photoId }]).catch((error: Error) => {
         log.warn(
