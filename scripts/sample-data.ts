@@ -55,8 +55,9 @@ export async function loadSampleData(db: Knex): Promise<{ dutyOfficers: number; 
 }
 
 /**
- * Loads a DPO for every live district and an RPO for every live region, with fictional phone
- * numbers. Returns how many were written; loading again updates the same rows.
+ * Loads a DPO for every live district, an RPO for every live region and an IG for every live
+ * province, with fictional phone numbers. Returns how many were written; loading again updates the
+ * same rows.
  */
 export async function loadSampleDutyOfficers(db: Knex): Promise<number> {
   const liveJurisdictions: { level: string; code: string; name: string }[] = await db('jurisdictions as j')
@@ -73,5 +74,17 @@ export async function loadSampleDutyOfficers(db: Knex): Promise<number> {
     name: `${jurisdiction.level === 'district' ? 'DPO' : 'RPO'} ${jurisdiction.name}`,
     phone: `+923000${String(index).padStart(6, '0')}`,
   }));
-  return new DutyOfficerRepository(db).upsert(officers);
+  // Each province's IG receives missed-deadline escalations; their numbers follow the same fictional block.
+  const provinces: { code: string; name: string }[] = await db('jurisdictions as j')
+    .join('boundary_versions as v', 'v.id', 'j.version_id')
+    .where({ 'v.status': 'live', 'j.level': 'province' })
+    .orderBy('j.code')
+    .select('j.code', 'j.name');
+  const inspectorsGeneral = provinces.map((province, index) => ({
+    jurisdictionCode: province.code,
+    post: 'IG' as const,
+    name: `IG ${province.name}`,
+    phone: `+923000${String(900_000 + index)}`,
+  }));
+  return new DutyOfficerRepository(db).upsert([...officers, ...inspectorsGeneral]);
 }

@@ -266,39 +266,52 @@ describe('deadline clocks', () => {
   });
 
   it('escalate to the IG after the further period', async () => {
-    const created = await report();
-    const clock = test.platform.services.deadlineClock;
-    const igAfter = clock.settings.igAfterMinutes * 60_000;
-    const firDue = later(created.startedAt, 2 * HOUR);
+    const ig = await signIn(test, 'ig', 'PK-PB');
+    const stream = await openEventStream(`${test.baseUrl}/api/events?province=PK-PB`, ig);
+    try {
+      const created = await report();
+      const clock = test.platform.services.deadlineClock;
+      const igAfter = clock.settings.igAfterMinutes * 60_000;
+      const firDue = later(created.startedAt, 2 * HOUR);
 
-    clockNow = firDue;
-    await clock.sweep();
-    clockNow = later(firDue, igAfter - 1);
-    await clock.sweep();
-    expect((await escalationAlerts(created.id)).map((row) => `${row.duty}/${row.post}`)).toEqual(['fir/RPO']);
+      clockNow = firDue;
+      await clock.sweep();
+      clockNow = later(firDue, igAfter - 1);
+      await clock.sweep();
+      expect((await escalationAlerts(created.id)).map((row) => `${row.duty}/${row.post}`)).toEqual([
+        'fir/RPO',
+      ]);
 
-    clockNow = later(firDue, igAfter);
-    await clock.sweep();
-    await clock.sweep();
-    const alerts = await escalationAlerts(created.id);
-    expect(alerts.map((row) => `${row.duty}/${row.post}/${row.code}`)).toEqual([
-      'fir/IG/PK-PB',
-      'fir/RPO/PK-PB-LAHORE-DIV',
-    ]);
-    expect((await deadlineEvents(created.id)).map((row) => row.kind)).toEqual([
-      'deadline-missed',
-      'deadline-escalated',
-    ]);
-    // The breach is counted once, when the deadline passed; the IG step adds no second one.
-    expect(await breaches(created.id)).toHaveLength(1);
-    await waitFor(
-      async () =>
-        gateway.delivered.find(
-          (message) => message.to === PUNJAB_IG_PHONE && message.body.includes(created.trackingCode),
-        ),
-      10_000,
-      'the escalation SMS to the IG',
-    );
+      clockNow = later(firDue, igAfter);
+      await clock.sweep();
+      await clock.sweep();
+      const alerts = await escalationAlerts(created.id);
+      expect(alerts.map((row) => `${row.duty}/${row.post}/${row.code}`)).toEqual([
+        'fir/IG/PK-PB',
+        'fir/RPO/PK-PB-LAHORE-DIV',
+      ]);
+      expect((await deadlineEvents(created.id)).map((row) => row.kind)).toEqual([
+        'deadline-missed',
+        'deadline-escalated',
+      ]);
+      // The breach is counted once, when the deadline passed; the IG step adds no second one.
+      expect(await breaches(created.id)).toHaveLength(1);
+      await waitFor(
+        async () =>
+          gateway.delivered.find(
+            (message) => message.to === PUNJAB_IG_PHONE && message.body.includes(created.trackingCode),
+          ),
+        10_000,
+        'the escalation SMS to the IG',
+      );
+      const igAlert = alerts.find((row) => row.post === 'IG');
+      const event = await stream.next(
+        (received) => received.event === 'alert' && JSON.parse(received.data).id === igAlert?.id,
+      );
+      expect(JSON.parse(event.data)).toMatchObject({ kind: 'escalation', deadlineDuty: 'fir', post: 'IG' });
+    } finally {
+      stream.close();
+    }
   });
 
   it('show missed deadlines on the public timeline in English and Urdu', async () => {

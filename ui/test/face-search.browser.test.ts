@@ -134,9 +134,14 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
   });
 
   it('lets an officer confirm the match with a reason', async () => {
-    // The face job matches the sighting photo with the published case.
+    // The face job matches the sighting photo with the published case. Other test files may leave
+    // open cases with a photo of the same person, which the sighting matches too.
     const match = await waitFor(
-      async () => platform.platform.db('face_matches').where({ sighting_id: sightingId }).first(),
+      async () =>
+        platform.platform
+          .db('face_matches')
+          .where({ sighting_id: sightingId, case_id: published.id })
+          .first(),
       20_000,
       'the sighting match',
     );

@@ -22,6 +22,8 @@ export interface ReroutedCase {
  * and the case timeline gets a `rerouted` event naming the version and the reason. A case that the
  * new version puts outside every district goes to the unassigned queue.
  */
+// NOTE: a case moved here from the unassigned queue gets no deadline clocks (case_deadlines). Only
+// report intake and a transfer start them, so nothing enforces its FIR and contact deadlines.
 export class CaseRerouting {
   constructor(private readonly repository: CaseReroutingRepository) {}
 
