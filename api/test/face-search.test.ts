@@ -587,9 +587,11 @@ describe('new case against earlier sightings', () => {
     );
     expect(match.similarity).toBeGreaterThanOrEqual(FACE_MATCH_THRESHOLD);
     expect(match.status).toBe('candidate');
+    // Earlier tests filed other sightings of the same person, so the new case may match those too.
     const events = await test.platform
       .db('case_events')
-      .where({ case_id: report.id, kind: 'face-match-found' });
+      .where({ case_id: report.id, kind: 'face-match-found' })
+      .whereRaw("details->>'sightingId' = ?", [sighting.id]);
     expect(events).toHaveLength(1);
     expect(events[0].details).toMatchObject({ matchId: match.id, sightingId: sighting.id });
 
@@ -599,5 +601,21 @@ describe('new case against earlier sightings', () => {
       .whereNot({ case_id: report.id })
       .pluck('case_id');
     expect(otherCases).toEqual([obama.id]);
+
+    // Test files share the database: leave no open candidate behind for the review page tests.
+    const officer = await signIn(test);
+    const candidates = await test.platform
+      .db('face_matches')
+      .where({ status: 'candidate' })
+      .andWhere((query) => query.where({ sighting_id: sighting.id }).orWhere({ case_id: report.id }))
+      .pluck('id');
+    for (const candidate of candidates) {
+      const reviewed = await fetch(`${test.baseUrl}/api/face-matches/${candidate}/review`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: officer },
+        body: JSON.stringify({ decision: 'rejected', reason: 'test cleanup' }),
+      });
+      expect(reviewed.status).toBe(200);
+    }
   });
 });
