@@ -65,9 +65,3 @@ export type StatisticResult = { method: MethodText } & Record<string, unknown>;
 export function fetchStatistic(name: StatisticName, filterQuery: string): Promise<StatisticResult> {
   return request<StatisticResult>(`/api/analysis/${name}?${filterQuery}`);
 }
-
-/** Returns the role of the signed-in account; rejects with ApiError 401 when nobody is signed in. */
-export async function fetchOwnRole(): Promise<string> {
-  const body = await request<{ officer: { role: string } }>('/api/auth/me');
-  return body.officer.role;
-}
