@@ -389,7 +389,7 @@ export class FaceIndex {
         }
       }
 
-      // faiss pads with label -1 when the scanned part of the index holds fewer vectors.
+      // faiss pads with label -1 when the scanned part of the index contains fewer vectors.
       const lastLabel = labels[labels.length - 1] ?? -1;
       const lastSimilarity = distances[distances.length - 1] ?? -Infinity;
       const mayFindMore = lastLabel >= 0 && lastSimilarity >= minSimilarity && requested < stored;

@@ -15,19 +15,19 @@ import { type IvfParameters, MAX_IVF_LISTS, readIvfParameters, writeIvfProbes } 
 export const IVF_DEFAULTS = {
   /**
    * nlist = this × √(gallery size). The common rule of thumb is 4 × √n, but k-means time grows
-   * with nlist², and at 1M faces 4 × √n trained 5 times slower than 2 × √n for a similar
-   * recall per scanned face (bench/README.md).
+   * with nlist². At 1M faces 4 × √n built about 1.5 times slower than 2 × √n and searched about
+   * 1.5 times faster at the same recall (bench/README.md), and this kind is for fast builds.
    */
   listsPerSqrtFaces: 2,
   /** faiss's k-means warns below 39 training vectors per centroid, so the sample has that many. */
   trainingFacesPerList: 39,
   /**
    * nprobe = this share of nlist, rounded up, but at least minProbes (and at most nlist).
-   * NOTE: both are fitted to the 'faces' synthetic layout (bench/README.md), where recall@10 reached
-   * 0.95 at 1M faces with 1/8 of 2,048 lists scanned and at 100k with 64 of 316; real galleries
-   * may need other values, which `ivfProbes` sets.
+   * NOTE: both are fitted to the 'faces' synthetic layout of bench/face-index-bench.ts. At 100k
+   * faces (632 lists) recall@10 was 0.934 with 79 lists scanned and 0.985 with 160, and at 10k
+   * (200 lists) 0.945 with 32. Real galleries may need other values, which `ivfProbes` sets.
    */
-  probedListShare: 1 / 8,
+  probedListShare: 1 / 5,
   minProbes: 64,
   trainingSeed: 1,
 } as const;
@@ -49,7 +49,7 @@ export function ivfListCount(faces: number): number {
   return Math.max(1, Math.min(bySize, byTraining));
 }
 
-/** Returns the default nprobe for nlist lists: 1/8 of them, at least 64, at most all. */
+/** Returns the default nprobe for nlist lists: 1/5 of them, at least 64, at most all. */
 export function ivfProbeCount(lists: number): number {
   const byShare = Math.ceil(lists * IVF_DEFAULTS.probedListShare);
   return Math.min(lists, Math.max(IVF_DEFAULTS.minProbes, byShare));
