@@ -183,8 +183,8 @@ function buildNativeAndUi(): void {
 
 /**
  * Installs Debian's OpenBLAS, which registers itself as libblas.so.3 with a higher priority than
- * the reference BLAS, so faiss uses it without a rebuild. IVF k-means training and adding then run
- * about 10 times faster (bench/README.md). faiss works without it, so a non-root run only prints a note.
+ * the reference BLAS, so faiss uses it without a rebuild. An IVF index over 100k faces then builds
+ * about 6 times faster (bench/README.md). faiss works without it, so a non-root run only prints a note.
  */
 function ensureOpenBlas(): void {
   if (!hasApt || isDebianPackageInstalled('libopenblas0-pthread')) return;
