@@ -16,6 +16,7 @@ import path from 'node:path';
 import faiss from 'faiss-node';
 import { DESCRIPTOR_DIMENSION, type DescriptorInput, toUnitDescriptor } from './descriptor.js';
 import { DescriptorError, FaceIndexError } from './errors.js';
+import { addVectors } from './faiss-vectors.js';
 import { type HnswParameters, readHnswParameters, writeHnswParameters } from './hnsw-parameters.js';
 import { createTrainedIvfIndex, type IvfOptions, ivfListCount, readIvfIndexFile } from './ivf-index.js';
 import type { IvfParameters } from './ivf-parameters.js';
@@ -67,9 +68,6 @@ export const FLAT_INDEX_MAX_SIZE = 50_000;
 
 /** Share of removed-but-still-stored HNSW or IVF entries above which `needsRebuild` turns true. */
 const MAX_TOMBSTONE_SHARE = 0.1;
-
-/** Vectors per faiss `add` call; faiss-node copies a JS array element by element, so chunks bound memory. */
-const ADD_CHUNK_VECTORS = 4096;
 
 /** HNSW build and search parameters; bench/README.md has the recall and latency they give. */
 export const HNSW_DEFAULTS = { neighbors: 32, efConstruction: 40, efSearch: 192 } as const;
@@ -312,10 +310,7 @@ export class FaceIndex {
 
   /** Adds checked ids and descriptors that normaliseBatch returned. */
   private addUnitBatch(faceIds: readonly FaceId[], unit: Float32Array): void {
-    for (let start = 0; start < faceIds.length; start += ADD_CHUNK_VECTORS) {
-      const end = Math.min(faceIds.length, start + ADD_CHUNK_VECTORS);
-      this.index.add(Array.from(unit.subarray(start * DESCRIPTOR_DIMENSION, end * DESCRIPTOR_DIMENSION)));
-    }
+    addVectors(this.index, unit, DESCRIPTOR_DIMENSION);
     for (const faceId of faceIds) {
       this.positions.set(faceId, this.faceIds.length);
       this.faceIds.push(faceId);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import faiss from 'faiss-node';
 import { DESCRIPTOR_DIMENSION } from './descriptor.js';
 import { FaceIndexError } from './errors.js';
+import { trainVectors } from './faiss-vectors.js';
 import { type IvfParameters, MAX_IVF_LISTS, readIvfParameters, writeIvfProbes } from './ivf-parameters.js';
 
 /**
@@ -89,7 +90,7 @@ export async function createTrainedIvfIndex(
     faiss.MetricType.METRIC_INNER_PRODUCT,
   );
   const sampleSize = Math.min(faces, lists * IVF_DEFAULTS.trainingFacesPerList);
-  untrained.train(Array.from(sampleRows(unitDescriptors, sampleSize, IVF_DEFAULTS.trainingSeed)));
+  trainVectors(untrained, sampleRows(unitDescriptors, sampleSize, IVF_DEFAULTS.trainingSeed));
   if (!untrained.isTrained()) {
     throw new Error(`faiss did not train the IVF index on ${sampleSize} descriptors`);
   }
