@@ -16,8 +16,8 @@ import { type IvfParameters, MAX_IVF_LISTS, readIvfParameters, writeIvfProbes } 
 export const IVF_DEFAULTS = {
   /**
    * nlist = this × √(gallery size). The common rule of thumb is 4 × √n, but k-means time grows
-   * with nlist². At 1M faces 4 × √n built about 1.5 times slower than 2 × √n and searched about
-   * 1.5 times faster at the same recall (bench/README.md), and this kind is for fast builds.
+   * with nlist². At 1M faces 4,000 lists built in 38 s against 15 s for 2,000, and searched faster
+   * for a given recall (bench/README.md). This kind is for fast builds, so it takes the smaller.
    */
   listsPerSqrtFaces: 2,
   /** faiss's k-means warns below 39 training vectors per centroid, so the sample has that many. */
@@ -25,8 +25,8 @@ export const IVF_DEFAULTS = {
   /**
    * nprobe = this share of nlist, rounded up, but at least minProbes (and at most nlist).
    * NOTE: both are fitted to the 'faces' synthetic layout of bench/face-index-bench.ts. At 100k
-   * faces (632 lists) recall@10 was 0.934 with 79 lists scanned and 0.985 with 160, and at 10k
-   * (200 lists) 0.945 with 32. Real galleries may need other values, which `ivfProbes` sets.
+   * faces (632 lists) recall@10 was 0.934 with 79 lists scanned, 0.974 with 127 and 0.985 with
+   * 160 (bench/README.md). Real galleries may need other values, which `ivfProbes` sets.
    */
   probedListShare: 1 / 5,
   minProbes: 64,
