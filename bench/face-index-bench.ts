@@ -1,9 +1,13 @@
 /**
- * Face index benchmark: build time, top-10 search latency (p50/p99) of the flat and HNSW
- * indexes, and HNSW recall@10 against the exact flat results, on synthetic unit descriptors.
+ * Face index benchmark: build time, top-10 search latency (p50/p99) of the flat, HNSW and IVF
+ * indexes, and recall@10 against the exact flat results, on synthetic unit descriptors.
  *
  *   npx tsx bench/face-index-bench.ts [--sizes 10000,100000,1000000] [--layout faces|identities|uniform]
- *       [--queries 1000] [--ef-search N] [--ef-construction N] [--neighbors N] [--no-cache]
+ *       [--queries 1000] [--kinds flat,hnsw,ivf] [--ef-search N] [--ef-construction N] [--neighbors N]
+ *       [--ivf-lists N] [--ivf-probes N,N,…] [--no-cache]
+ *
+ * IVF is built once per size; each --ivf-probes value adds a row, searched on a reloaded copy with
+ * that nprobe (the default is the index's own). IVF builds are never cached.
  *
  * The default 'faces' layout has 5 photos per person and is shaped like real face-api descriptors
  * (see models/src/synthetic-descriptors.ts). Each query is a new photo of a registered person.
@@ -17,7 +21,7 @@
 // Must stay the first import: it sets OMP_NUM_THREADS before faiss-node loads.
 import './face-index-openmp.js';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +38,9 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10000,100000,1000000' },
     layout: { type: 'string', default: 'faces' },
     queries: { type: 'string', default: '1000' },
+    kinds: { type: 'string', default: 'flat,hnsw,ivf' },
+    'ivf-lists': { type: 'string' },
+    'ivf-probes': { type: 'string' },
     'ef-search': { type: 'string' },
     'ef-construction': { type: 'string' },
     neighbors: { type: 'string' },
@@ -52,6 +59,19 @@ if (!LAYOUTS.includes(layout)) {
   process.exit(1);
 }
 const queryCount = Number(values.queries);
+const KINDS = ['flat', 'hnsw', 'ivf'];
+const kinds = values.kinds.split(',');
+if (!kinds.includes('flat') || kinds.some((kind) => !KINDS.includes(kind))) {
+  console.error(
+    `face-index-bench: --kinds must list flat (the exact results) and any of hnsw, ivf, got ${values.kinds}`,
+  );
+  process.exit(1);
+}
+const ivfOptions: FaceIndexOptions = {
+  kind: 'ivf',
+  ...(values['ivf-lists'] && { ivfLists: Number(values['ivf-lists']) }),
+};
+const ivfProbeSettings = values['ivf-probes'] ? values['ivf-probes'].split(',').map(Number) : [undefined];
 /** Flat search at 1M faces takes tens of milliseconds, so the exact results come from fewer queries. */
 const MAX_FLAT_QUERIES = 200;
 const hnswOptions: FaceIndexOptions = {
@@ -64,7 +84,7 @@ const hnswOptions: FaceIndexOptions = {
 console.log(
   `Face index benchmark: ${layout} descriptors, ${queryCount} queries, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, OMP_NUM_THREADS=${openmpThreads}`,
 );
-console.log('size       index  build s   p50 ms  p99 ms  recall@10  same-person recall');
+console.log('size       index      build s   p50 ms  p99 ms  recall@10  same-person recall');
 
 for (const size of sizes) {
   await benchmarkSize(size);
@@ -84,13 +104,61 @@ async function benchmarkSize(size: number): Promise<void> {
   const { latencies: flatLatencies, results: truth } = timeSearches(flat, flatQueries);
   printRow(size, 'flat', flatBuildSeconds, flatLatencies, null, null);
 
-  const {
-    index: hnsw,
-    buildSeconds: hnswBuildSeconds,
-    cached,
-  } = await buildOrLoadHnsw(size, faceIds, gallery);
-  const { latencies: hnswLatencies, results: approximate } = timeSearches(hnsw, queries);
+  if (kinds.includes('hnsw')) {
+    const { index: hnsw, buildSeconds, cached } = await buildOrLoadHnsw(size, faceIds, gallery);
+    const { latencies, results } = timeSearches(hnsw, queries);
+    const { recall, samePersonRecall } = measureRecall(truth, results, queryRows);
+    printRow(size, cached ? 'hnsw*' : 'hnsw', buildSeconds, latencies, recall, samePersonRecall);
+    if (size === sizes[sizes.length - 1]) {
+      const parameters = hnsw.hnswParameters;
+      console.log(
+        `HNSW: M ${hnswOptions.hnswNeighbors ?? HNSW_DEFAULTS.neighbors}, efConstruction ${parameters?.efConstruction}, efSearch ${parameters?.efSearch}; * = loaded from ${CACHE_DIR}`,
+      );
+    }
+  }
 
+  if (kinds.includes('ivf')) {
+    await benchmarkIvf(size, faceIds, gallery, queries, queryRows, truth);
+  }
+}
+
+/** Builds one IVF index and prints a row for each nprobe setting. */
+async function benchmarkIvf(
+  size: number,
+  faceIds: string[],
+  gallery: Float32Array,
+  queries: Float32Array[],
+  queryRows: number[],
+  truth: string[][],
+): Promise<void> {
+  const start = performance.now();
+  const built = await FaceIndex.buildFromBatch(faceIds, gallery, ivfOptions);
+  const buildSeconds = (performance.now() - start) / 1000;
+
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-ivf-bench-'));
+  try {
+    if (ivfProbeSettings.some((probes) => probes !== undefined)) {
+      await built.save(directory);
+    }
+    for (const probes of ivfProbeSettings) {
+      const index = probes === undefined ? built : await FaceIndex.load(directory, { ivfProbes: probes });
+      const { latencies, results } = timeSearches(index, queries);
+      const { recall, samePersonRecall } = measureRecall(truth, results, queryRows);
+      const parameters = index.ivfParameters;
+      printRow(size, `ivf/${parameters?.probes}`, buildSeconds, latencies, recall, samePersonRecall);
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+  if (size === sizes[sizes.length - 1]) {
+    console.log(
+      `IVF: nlist ${built.ivfParameters?.lists} at ${size}; ivf/N = nprobe N; build includes k-means training`,
+    );
+  }
+}
+
+/** recall@10 of approximate results against the exact ones, over the queries that have both. */
+function measureRecall(truth: string[][], approximate: string[][], queryRows: number[]) {
   let hits = 0;
   let samePersonExact = 0;
   let samePersonFound = 0;
@@ -104,15 +172,10 @@ async function benchmarkSize(size: number): Promise<void> {
     samePersonExact += exact.filter(isSamePerson).length;
     samePersonFound += found.filter((faceId) => exactIds.has(faceId) && isSamePerson(faceId)).length;
   });
-  const recall = hits / (truth.length * 10);
-  const samePersonRecall = layout === 'uniform' ? null : samePersonFound / samePersonExact;
-  const parameters = hnsw.hnswParameters;
-  printRow(size, cached ? 'hnsw*' : 'hnsw', hnswBuildSeconds, hnswLatencies, recall, samePersonRecall);
-  if (size === sizes[sizes.length - 1]) {
-    console.log(
-      `HNSW: M ${hnswOptions.hnswNeighbors ?? HNSW_DEFAULTS.neighbors}, efConstruction ${parameters?.efConstruction}, efSearch ${parameters?.efSearch}; * = loaded from ${CACHE_DIR}`,
-    );
-  }
+  return {
+    recall: hits / (truth.length * 10),
+    samePersonRecall: layout === 'uniform' ? null : samePersonFound / samePersonExact,
+  };
 }
 
 /** Builds the HNSW index, or loads the one an earlier run built from the same data and parameters. */
@@ -174,6 +237,6 @@ function printRow(
   const sorted = [...latencies].sort((a, b) => a - b);
   const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   console.log(
-    `${String(size).padEnd(10)} ${kind.padEnd(6)} ${buildSeconds.toFixed(1).padStart(7)}  ${percentile(0.5).toFixed(2).padStart(7)} ${percentile(0.99).toFixed(2).padStart(7)}  ${recall === null ? '' : recall.toFixed(3).padStart(9)}  ${samePersonRecall === null ? '' : samePersonRecall.toFixed(3).padStart(18)}`,
+    `${String(size).padEnd(10)} ${kind.padEnd(10)} ${buildSeconds.toFixed(1).padStart(7)}  ${percentile(0.5).toFixed(2).padStart(7)} ${percentile(0.99).toFixed(2).padStart(7)}  ${recall === null ? '' : recall.toFixed(3).padStart(9)}  ${samePersonRecall === null ? '' : samePersonRecall.toFixed(3).padStart(18)}`,
   );
 }

@@ -18,7 +18,8 @@ if [ ! -f /usr/include/faiss/IndexFlat.h ]; then
   echo "build-faiss: faiss headers are missing; install them with: apt-get install -y libfaiss-dev liblapack-dev libblas-dev" >&2
   exit 1
 fi
-if [ -f "$output" ] && [ "$output" -nt "$package_dir/src/faiss.cc" ] && [ "$output" -nt "$0" ]; then
+if [ -f "$output" ] && [ "$output" -nt "$package_dir/src/faiss.cc" ] && [ "$output" -nt "$0" ] &&
+  [ "$output" -nt "$root/scripts/patch-faiss-node.mjs" ]; then
   echo "build-faiss: $output is up to date"
   exit 0
 fi
@@ -40,12 +41,17 @@ shim=$(mktemp --suffix=.h)
 trap 'rm -f "$shim"' EXIT
 printf '#include <cstdint>\nnamespace faiss { typedef int64_t idx_t; }\n' > "$shim"
 
+# Index.add() and Index.train() of this build also accept a Float32Array (scripts/patch-faiss-node.mjs).
+patched_source=$(mktemp --suffix=.cc)
+trap 'rm -f "$shim" "$patched_source"' EXIT
+node "$root/scripts/patch-faiss-node.mjs" "$package_dir/src/faiss.cc" "$patched_source"
+
 mkdir -p "$(dirname "$output")"
 g++ -std=c++17 -O2 -fPIC -shared -fopenmp \
   -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
   -include "$shim" \
-  -I"$node_include" -I"$addon_api_include" \
-  "$package_dir/src/faiss.cc" \
+  -I"$node_include" -I"$addon_api_include" -I"$package_dir/src" \
+  "$patched_source" \
   -o "$output" \
   -lfaiss -llapack -lblas -fopenmp
 

@@ -16,7 +16,10 @@ import path from 'node:path';
 import faiss from 'faiss-node';
 import { DESCRIPTOR_DIMENSION, type DescriptorInput, toUnitDescriptor } from './descriptor.js';
 import { DescriptorError, FaceIndexError } from './errors.js';
+import { addVectors } from './faiss-vectors.js';
 import { type HnswParameters, readHnswParameters, writeHnswParameters } from './hnsw-parameters.js';
+import { createTrainedIvfIndex, type IvfOptions, ivfListCount, readIvfIndexFile } from './ivf-index.js';
+import type { IvfParameters } from './ivf-parameters.js';
 
 /**
  * Id of a face row in Postgres: a uuid, or a bigint as the decimal string that pg returns for it.
@@ -34,10 +37,14 @@ export interface FaceMatch {
   similarity: number;
 }
 
-export type FaceIndexKind = 'flat' | 'hnsw';
+export type FaceIndexKind = 'flat' | 'hnsw' | 'ivf';
 
-export interface FaceIndexOptions {
-  /** 'auto' builds a flat index up to FLAT_INDEX_MAX_SIZE faces and HNSW above it. */
+export interface FaceIndexOptions extends IvfOptions {
+  /**
+   * 'auto' builds a flat index up to FLAT_INDEX_MAX_SIZE faces and HNSW above it. 'ivf' builds in
+   * a small fraction of the HNSW time but searches slower at the same recall (bench/README.md), and
+   * it is trained on the gallery, so only `build` and `buildFromBatch` can create it.
+   */
   kind?: FaceIndexKind | 'auto';
   /** HNSW graph degree (faiss's M). */
   hnswNeighbors?: number;
@@ -59,11 +66,8 @@ export interface SearchOptions {
  */
 export const FLAT_INDEX_MAX_SIZE = 50_000;
 
-/** Share of removed-but-still-stored HNSW entries above which `needsRebuild` turns true. */
+/** Share of removed-but-still-stored HNSW or IVF entries above which `needsRebuild` turns true. */
 const MAX_TOMBSTONE_SHARE = 0.1;
-
-/** Vectors per faiss `add` call; faiss-node copies a JS array element by element, so chunks bound memory. */
-const ADD_CHUNK_VECTORS = 4096;
 
 /** HNSW build and search parameters; bench/README.md has the recall and latency they give. */
 export const HNSW_DEFAULTS = { neighbors: 32, efConstruction: 40, efSearch: 192 } as const;
@@ -78,7 +82,9 @@ interface SavedIdMap {
   dimension: number;
   metric: 'inner_product';
   hnsw: HnswParameters | null;
-  /** faiss label (position) → face id; null marks an HNSW entry removed but still in the graph. */
+  /** Absent in files saved before the IVF kind existed. */
+  ivf?: IvfParameters | null;
+  /** faiss label (position) → face id; null marks an HNSW or IVF entry removed but still stored. */
   faceIds: (FaceId | null)[];
   indexSha256: string;
 }
@@ -87,13 +93,15 @@ interface SavedIdMap {
  * Face descriptor index that returns Postgres face ids, never faiss positions.
  *
  * Descriptors are L2-normalised and searched by inner product, so the score is the cosine
- * similarity and one threshold works for flat and HNSW alike; on unit vectors this ranks exactly
+ * similarity and one threshold works for flat, HNSW and IVF alike; on unit vectors this ranks exactly
  * as L2 distance would (‖a − b‖² = 2 − 2·a·b).
  *
  * faiss-node has no add_with_ids: a vector's label is its insertion position. The index keeps
  * position → id (`faceIds`) and id → position. Flat removal uses faiss `remove_ids`, which shifts
  * every later vector down, and the map is compacted the same way. faiss cannot remove from HNSW,
- * so removed HNSW entries stay in the graph as tombstones that search skips until a rebuild.
+ * so removed HNSW entries stay in the graph as tombstones that search skips until a rebuild. IVF
+ * removal uses tombstones too: faiss's IVF `remove_ids` keeps the other labels but lowers ntotal,
+ * and `add` labels new vectors from ntotal on, so later additions would reuse live labels.
  *
  * Postgres is the source of truth: the index can always be rebuilt from the faces table with
  * `FaceIndex.build`, and `needsRebuild` reports when that is due.
@@ -105,17 +113,19 @@ export class FaceIndex {
   private positions: Map<FaceId, number>;
   private tombstones: number;
   private readonly hnsw: HnswParameters | null;
+  private readonly ivf: IvfParameters | null;
 
   private constructor(
     kind: FaceIndexKind,
     index: faiss.Index,
     faceIds: (FaceId | null)[],
-    hnsw: HnswParameters | null,
+    parameters: { hnsw?: HnswParameters | null; ivf?: IvfParameters | null },
   ) {
     this.kind = kind;
     this.index = index;
     this.faceIds = faceIds;
-    this.hnsw = hnsw;
+    this.hnsw = parameters.hnsw ?? null;
+    this.ivf = parameters.ivf ?? null;
     this.positions = new Map();
     this.tombstones = 0;
     faceIds.forEach((faceId, position) => {
@@ -127,19 +137,26 @@ export class FaceIndex {
     });
   }
 
-  /** Creates an empty index; 'auto' picks flat. */
+  /** Creates an empty index; 'auto' picks flat. An IVF index needs training data, so use `build`. */
   static async create(options: FaceIndexOptions = {}): Promise<FaceIndex> {
+    if (options.kind === 'ivf') {
+      throw new FaceIndexError(
+        'FACE_INDEX_OPTIONS_INVALID',
+        'an IVF index is trained on its gallery and cannot be created empty; use FaceIndex.build or buildFromBatch',
+        'kind',
+      );
+    }
     const kind = options.kind === 'hnsw' ? 'hnsw' : 'flat';
     if (kind === 'flat') {
       return new FaceIndex(
         'flat',
         faiss.Index.fromFactory(DESCRIPTOR_DIMENSION, 'Flat', innerProduct()),
         [],
-        null,
+        {},
       );
     }
     const { index, parameters } = await createHnswIndex(options);
-    return new FaceIndex('hnsw', index, [], parameters);
+    return new FaceIndex('hnsw', index, [], { hnsw: parameters });
   }
 
   /** Builds an index from rows such as the faces table; 'auto' picks the kind by row count. */
@@ -163,19 +180,30 @@ export class FaceIndex {
   ): Promise<FaceIndex> {
     const autoKind = faceIds.length > FLAT_INDEX_MAX_SIZE ? 'hnsw' : 'flat';
     const kind = !options.kind || options.kind === 'auto' ? autoKind : options.kind;
-    const index = await FaceIndex.create({ ...options, kind });
-    index.addBatch(faceIds, descriptors);
-    return index;
+    if (kind !== 'ivf') {
+      const index = await FaceIndex.create({ ...options, kind });
+      index.addBatch(faceIds, descriptors);
+      return index;
+    }
+
+    // Validate everything before training, so that bad input never reaches faiss.
+    checkBatchLength(faceIds, descriptors);
+    checkNewFaceIds(faceIds, new Map());
+    const unit = normaliseBatch(descriptors);
+    const { index, parameters } = await createTrainedIvfIndex(unit, options);
+    const ivf = new FaceIndex('ivf', index, [], { ivf: parameters });
+    ivf.addUnitBatch(faceIds, unit);
+    return ivf;
   }
 
   /**
-   * Reads an index saved by `save` and checks that its id map belongs to it. `hnswEfSearch`
-   * changes the search depth of a saved HNSW index without rebuilding it; the saved files are left
-   * unchanged.
+   * Reads an index saved by `save` and checks that its id map belongs to it. `hnswEfSearch` and
+   * `ivfProbes` change the search depth of a saved HNSW or IVF index without rebuilding it; the
+   * saved files are left unchanged.
    */
   static async load(
     directory: string,
-    options: Pick<FaceIndexOptions, 'hnswEfSearch'> = {},
+    options: Pick<FaceIndexOptions, 'hnswEfSearch' | 'ivfProbes'> = {},
   ): Promise<FaceIndex> {
     const indexFile = path.join(directory, INDEX_FILE);
     const idMapFile = path.join(directory, ID_MAP_FILE);
@@ -213,7 +241,7 @@ export class FaceIndex {
       );
     }
 
-    const index = await readIndexFile(indexFile, saved.kind, options.hnswEfSearch);
+    const index = await readIndexFile(indexFile, saved.kind, options);
     if (
       index.index.getDimension() !== DESCRIPTOR_DIMENSION ||
       index.index.ntotal() !== saved.faceIds.length
@@ -224,7 +252,7 @@ export class FaceIndex {
         'directory',
       );
     }
-    return new FaceIndex(saved.kind, index.index, saved.faceIds, index.hnsw);
+    return new FaceIndex(saved.kind, index.index, saved.faceIds, index);
   }
 
   /** Number of faces that search can return. */
@@ -234,18 +262,27 @@ export class FaceIndex {
 
   /**
    * True when a rebuild from the faces table would serve better: the flat index has outgrown
-   * FLAT_INDEX_MAX_SIZE, or over 10% of the HNSW entries are removed faces.
+   * FLAT_INDEX_MAX_SIZE, over 10% of the HNSW or IVF entries are removed faces, or the IVF gallery
+   * has grown so much that the default list count for it is twice the trained one.
    */
   get needsRebuild(): boolean {
     if (this.kind === 'flat') {
       return this.size > FLAT_INDEX_MAX_SIZE;
     }
+    if (this.ivf && ivfListCount(this.faceIds.length) >= 2 * this.ivf.lists) {
+      return true;
+    }
     return this.tombstones > MAX_TOMBSTONE_SHARE * this.faceIds.length;
   }
 
-  /** HNSW search and build depths, or null for a flat index. */
+  /** HNSW search and build depths, or null for another kind. */
   get hnswParameters(): HnswParameters | null {
     return this.hnsw ? { ...this.hnsw } : null;
+  }
+
+  /** IVF list count (nlist) and lists scanned per search (nprobe), or null for another kind. */
+  get ivfParameters(): IvfParameters | null {
+    return this.ivf ? { ...this.ivf } : null;
   }
 
   has(faceId: FaceId): boolean {
@@ -266,20 +303,14 @@ export class FaceIndex {
 
   /** Adds faces given as ids and one packed Float32Array (row i at i × 128); all or nothing. */
   addBatch(faceIds: readonly FaceId[], descriptors: Float32Array): void {
-    if (descriptors.length !== faceIds.length * DESCRIPTOR_DIMENSION) {
-      throw new DescriptorError(
-        'DESCRIPTOR_DIMENSION_MISMATCH',
-        `descriptors has ${descriptors.length} values for ${faceIds.length} face ids; expected ${faceIds.length} × ${DESCRIPTOR_DIMENSION}`,
-        'descriptors',
-      );
-    }
-    this.checkNewFaceIds(faceIds);
-    const unit = normaliseBatch(descriptors);
+    checkBatchLength(faceIds, descriptors);
+    checkNewFaceIds(faceIds, this.positions);
+    this.addUnitBatch(faceIds, normaliseBatch(descriptors));
+  }
 
-    for (let start = 0; start < faceIds.length; start += ADD_CHUNK_VECTORS) {
-      const end = Math.min(faceIds.length, start + ADD_CHUNK_VECTORS);
-      this.index.add(Array.from(unit.subarray(start * DESCRIPTOR_DIMENSION, end * DESCRIPTOR_DIMENSION)));
-    }
+  /** Adds checked ids and descriptors that normaliseBatch returned. */
+  private addUnitBatch(faceIds: readonly FaceId[], unit: Float32Array): void {
+    addVectors(this.index, unit, DESCRIPTOR_DIMENSION);
     for (const faceId of faceIds) {
       this.positions.set(faceId, this.faceIds.length);
       this.faceIds.push(faceId);
@@ -300,7 +331,7 @@ export class FaceIndex {
       return 0;
     }
 
-    if (this.kind === 'hnsw') {
+    if (this.kind !== 'flat') {
       for (const position of removedPositions) {
         this.positions.delete(this.faceIds[position] as FaceId);
         this.faceIds[position] = null;
@@ -335,21 +366,33 @@ export class FaceIndex {
       return [];
     }
 
-    // Removed HNSW entries can fill result slots, so ask for that many more.
-    const requested = Math.min(stored, k + this.tombstones);
-    const { labels, distances } = this.index.search(Array.from(query), requested);
-
+    // Removed HNSW and IVF entries can fill result slots. A removed case usually leaves several
+    // neighbouring tombstones, so the first request allows up to k of them, and the request doubles
+    // while tombstones keep live faces above minSimilarity out of the top k.
     const minSimilarity = options.minSimilarity ?? -Infinity;
-    const matches: FaceMatch[] = [];
-    for (let i = 0; i < labels.length && matches.length < k; i++) {
-      const label = labels[i] as number;
-      const similarity = distances[i] as number;
-      const faceId = label >= 0 ? this.faceIds[label] : null;
-      if (faceId != null && similarity >= minSimilarity) {
-        matches.push({ faceId, similarity });
+    const queryValues = Array.from(query);
+    let requested = Math.min(stored, k + Math.min(this.tombstones, k));
+    for (;;) {
+      const { labels, distances } = this.index.search(queryValues, requested);
+      const matches: FaceMatch[] = [];
+      for (let i = 0; i < labels.length && matches.length < k; i++) {
+        const label = labels[i] as number;
+        const similarity = distances[i] as number;
+        const faceId = label >= 0 ? this.faceIds[label] : null;
+        if (faceId != null && similarity >= minSimilarity) {
+          matches.push({ faceId, similarity });
+        }
       }
+
+      // faiss pads with label -1 when the scanned part of the index contains fewer vectors.
+      const lastLabel = labels[labels.length - 1] ?? -1;
+      const lastSimilarity = distances[distances.length - 1] ?? -Infinity;
+      const mayFindMore = lastLabel >= 0 && lastSimilarity >= minSimilarity && requested < stored;
+      if (matches.length === k || !mayFindMore) {
+        return matches;
+      }
+      requested = Math.min(stored, requested * 2);
     }
-    return matches;
   }
 
   /**
@@ -374,6 +417,7 @@ export class FaceIndex {
         dimension: DESCRIPTOR_DIMENSION,
         metric: 'inner_product',
         hnsw: this.hnsw,
+        ivf: this.ivf,
         faceIds: this.faceIds,
         indexSha256: await sha256OfFile(temporaryIndexFile),
       };
@@ -384,27 +428,6 @@ export class FaceIndex {
       await rm(temporaryIndexFile, { force: true });
       await rm(temporaryIdMapFile, { force: true });
     }
-  }
-
-  private checkNewFaceIds(faceIds: readonly FaceId[]): void {
-    const seen = new Set<FaceId>();
-    faceIds.forEach((faceId, i) => {
-      if (typeof faceId !== 'string' || faceId.length === 0 || faceId.length > MAX_FACE_ID_LENGTH) {
-        throw new FaceIndexError(
-          'FACE_ID_INVALID',
-          `faceIds[${i}] must be a non-empty string of at most ${MAX_FACE_ID_LENGTH} characters; pass bigint ids as decimal strings`,
-          'faceId',
-        );
-      }
-      if (this.positions.has(faceId) || seen.has(faceId)) {
-        throw new FaceIndexError(
-          'FACE_ID_DUPLICATE',
-          `face id ${faceId} is already in the index; remove it before adding it again`,
-          'faceId',
-        );
-      }
-      seen.add(faceId);
-    });
   }
 
   private assertInSync(): void {
@@ -418,6 +441,38 @@ export class FaceIndex {
 
 function innerProduct(): faiss.MetricType {
   return faiss.MetricType.METRIC_INNER_PRODUCT;
+}
+
+/** Rejects ids that are empty, too long, repeated in the batch or already in `existing`. */
+function checkNewFaceIds(faceIds: readonly FaceId[], existing: ReadonlyMap<FaceId, number>): void {
+  const seen = new Set<FaceId>();
+  faceIds.forEach((faceId, i) => {
+    if (typeof faceId !== 'string' || faceId.length === 0 || faceId.length > MAX_FACE_ID_LENGTH) {
+      throw new FaceIndexError(
+        'FACE_ID_INVALID',
+        `faceIds[${i}] must be a non-empty string of at most ${MAX_FACE_ID_LENGTH} characters; pass bigint ids as decimal strings`,
+        'faceId',
+      );
+    }
+    if (existing.has(faceId) || seen.has(faceId)) {
+      throw new FaceIndexError(
+        'FACE_ID_DUPLICATE',
+        `face id ${faceId} is already in the index; remove it before adding it again`,
+        'faceId',
+      );
+    }
+    seen.add(faceId);
+  });
+}
+
+function checkBatchLength(faceIds: readonly FaceId[], descriptors: Float32Array): void {
+  if (descriptors.length !== faceIds.length * DESCRIPTOR_DIMENSION) {
+    throw new DescriptorError(
+      'DESCRIPTOR_DIMENSION_MISMATCH',
+      `descriptors has ${descriptors.length} values for ${faceIds.length} face ids; expected ${faceIds.length} × ${DESCRIPTOR_DIMENSION}`,
+      'descriptors',
+    );
+  }
 }
 
 /** Validates and L2-normalises every row of a packed batch into a new array. */
@@ -466,17 +521,24 @@ async function createHnswIndex(
 }
 
 /**
- * Reads a saved faiss index. For HNSW the file, not the JSON, decides how it searches, and reading
- * its parameters also checks the file layout. A different efSearch is applied to a temporary copy.
+ * Reads a saved faiss index. For HNSW and IVF the file, not the JSON, decides how it searches, and
+ * reading its parameters also checks the file layout. A different efSearch or nprobe is applied to
+ * a temporary copy.
  */
 async function readIndexFile(
   file: string,
   kind: FaceIndexKind,
-  efSearch: number | undefined,
-): Promise<{ index: faiss.Index; hnsw: HnswParameters | null }> {
+  options: Pick<FaceIndexOptions, 'hnswEfSearch' | 'ivfProbes'>,
+): Promise<{ index: faiss.Index; hnsw?: HnswParameters; ivf?: IvfParameters }> {
   if (kind === 'flat') {
-    return { index: faiss.Index.read(file), hnsw: null };
+    return { index: faiss.Index.read(file) };
   }
+  if (kind === 'ivf') {
+    const { index, parameters } = await readIvfIndexFile(file, options.ivfProbes);
+    return { index, ivf: parameters };
+  }
+
+  const efSearch = options.hnswEfSearch;
 
   const saved = await readHnswParameters(file);
   if (efSearch === undefined || efSearch === saved.efSearch) {
@@ -507,7 +569,8 @@ function parseSavedIdMap(value: unknown, file: string): SavedIdMap {
   if (!saved || typeof saved !== 'object') throw invalid('not a JSON object');
   if (saved.formatVersion !== SAVED_FORMAT_VERSION)
     throw invalid(`format version ${saved.formatVersion} is not ${SAVED_FORMAT_VERSION}`);
-  if (saved.kind !== 'flat' && saved.kind !== 'hnsw') throw invalid(`unknown kind ${saved.kind}`);
+  if (saved.kind !== 'flat' && saved.kind !== 'hnsw' && saved.kind !== 'ivf')
+    throw invalid(`unknown kind ${saved.kind}`);
   if (saved.dimension !== DESCRIPTOR_DIMENSION)
     throw invalid(`dimension ${saved.dimension} is not ${DESCRIPTOR_DIMENSION}`);
   if (saved.metric !== 'inner_product') throw invalid(`metric ${saved.metric} is not inner_product`);
