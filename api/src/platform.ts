@@ -286,6 +286,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       { review: repositories.boundaryReview, audit: repositories.audit },
       enqueueCaseOutbox,
       districtLocator,
+      clocks.settings,
     ),
     publicRegister: new PublicRegisterService(db, {
       register: repositories.publicRegister,

@@ -66,13 +66,18 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const db = createDatabase(config.DATABASE_URL, 2);
+  const deadlineSettings = {
+    firMinutes: config.FIR_DEADLINE_MINUTES,
+    contactMinutes: config.CONTACT_DEADLINE_MINUTES,
+    igAfterMinutes: config.IG_ESCALATION_AFTER_MINUTES,
+  };
   const by = values.by ?? userInfo().username;
   try {
     if (values.rollback) {
       const { published: result, rerouted } = await switchLiveVersion(
         db,
         (trx) => rollbackInTransaction(trx, by),
-        { action: 'rollback', by },
+        { action: 'rollback', by, deadlines: deadlineSettings },
       );
       console.log(
         `Boundary version ${result.versionId} is live again; version ${result.retiredVersionId} was retired.`,
@@ -85,7 +90,7 @@ async function main(): Promise<number> {
       const { published: result, rerouted } = await switchLiveVersion(
         db,
         (trx) => publishInTransaction(trx, versionId, by, { allowRemovals: values['allow-removals'] }),
-        { action: 'publish', by },
+        { action: 'publish', by, deadlines: deadlineSettings },
       );
       console.log(
         `Boundary version ${result.versionId} is live` +
@@ -120,7 +125,7 @@ async function main(): Promise<number> {
       publish: values.publish,
       allowRemovals: values['allow-removals'],
       onPublished: async (trx, published) => {
-        rerouted = (await rerouteAfterSwitch(trx, published, { action: 'publish', by })).length;
+        rerouted = (await rerouteAfterSwitch(trx, published, { action: 'publish', by, deadlines: deadlineSettings })).length;
       },
       minReportedAreaKm2: values['min-area'] === undefined ? undefined : Number(values['min-area']),
       onProgress: progress.update,

@@ -11,6 +11,7 @@ import {
 import type { ImportLevel } from '../../../etl/src/import-levels.js';
 import type { BoundaryImportReport } from '../../../etl/src/import-report.js';
 import type { Officer } from '../auth/roles.js';
+import type { DeadlineSettings } from '../cases/deadlines.js';
 import { ApiError } from '../errors.js';
 import type { LiveDistrictLocatorHolder } from '../geofence/live-district-locator.js';
 import type { BoundaryUpload } from '../http/boundary-upload.js';
@@ -70,6 +71,8 @@ export class BoundaryImportService {
     private readonly repositories: { review: BoundaryReviewRepository; audit: AuditRepository },
     private readonly enqueueOutbox: OutboxEnqueuer,
     private readonly locator: LiveDistrictLocatorHolder,
+    /** Deadline lengths for the clocks of cases that a switch routes out of the unassigned queue. */
+    private readonly deadlineSettings?: DeadlineSettings,
   ) {}
 
   /** Imports an upload as a draft and returns its report. The upload's files stay for the caller to remove. */
@@ -291,7 +294,11 @@ export class BoundaryImportService {
   ): Promise<BoundarySwitch> {
     let result: { published: PublishResult; rerouted: ReroutedCase[] };
     try {
-      result = await switchLiveVersion(this.db, change, { action, by: officer.username });
+      result = await switchLiveVersion(this.db, change, {
+        action,
+        by: officer.username,
+        deadlines: this.deadlineSettings,
+      });
     } catch (error) {
       throw toBoundaryApiError(error);
     }

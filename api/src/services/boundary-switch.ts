@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { PublishResult } from '../../../etl/src/boundary-publishing.js';
 import { BoundaryRepository } from '../../../etl/src/boundary-repository.js';
+import type { DeadlineSettings } from '../cases/deadlines.js';
 import { CaseReroutingRepository } from '../repositories/case-rerouting-repository.js';
+import { DeadlineRepository } from '../repositories/deadline-repository.js';
 import { CaseRerouting, type ReroutedCase } from './case-rerouting.js';
 
 /**
@@ -11,10 +13,15 @@ import { CaseRerouting, type ReroutedCase } from './case-rerouting.js';
 export async function rerouteAfterSwitch(
   trx: Knex.Transaction,
   published: PublishResult,
-  options: { action: 'publish' | 'rollback'; by: string },
+  options: { action: 'publish' | 'rollback'; by: string; deadlines?: DeadlineSettings },
 ): Promise<ReroutedCase[]> {
   if (published.retiredVersionId === null) return [];
-  return new CaseRerouting(new CaseReroutingRepository()).rerouteInTransaction(trx, {
+  const rerouting = new CaseRerouting(
+    new CaseReroutingRepository(),
+    new DeadlineRepository(trx),
+    options.deadlines,
+  );
+  return rerouting.rerouteInTransaction(trx, {
     fromVersionId: published.retiredVersionId,
     toVersionId: published.versionId,
     action: options.action,
@@ -31,7 +38,7 @@ export async function rerouteAfterSwitch(
 export async function switchLiveVersion(
   db: Knex,
   change: (trx: Knex.Transaction) => Promise<PublishResult>,
-  options: { action: 'publish' | 'rollback'; by: string },
+  options: { action: 'publish' | 'rollback'; by: string; deadlines?: DeadlineSettings },
 ): Promise<{ published: PublishResult; rerouted: ReroutedCase[] }> {
   const result = await db.transaction(async (trx) => {
     const published = await change(trx);

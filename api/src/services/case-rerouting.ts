@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
+import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings, dutyMinutes } from '../cases/deadlines.js';
 import { createLogger } from '../logger.js';
 import type { Post } from '../repositories/case-repository.js';
 import type { CaseReroutingRepository, MovedCase } from '../repositories/case-rerouting-repository.js';
+import type { DeadlineRepository } from '../repositories/deadline-repository.js';
 import type { GeofenceMatch } from '../repositories/jurisdiction-repository.js';
 import { PAKISTAN_TIME } from './sms-text.js';
 
@@ -22,10 +24,18 @@ export interface ReroutedCase {
  * and the case timeline gets a `rerouted` event naming the version and the reason. A case that the
  * new version puts outside every district goes to the unassigned queue.
  */
-// NOTE: a case moved here from the unassigned queue gets no deadline clocks (case_deadlines). Only
-// report intake and a transfer start them, so nothing enforces its FIR and contact deadlines.
+// A case moved here from the unassigned queue starts its FIR and contact clocks now, as a report
+// routed at intake does: its district is alerted in this transaction. A case that had clocks keeps
+// them unchanged, as a transfer does.
+// NOTE: no test covers that start yet; it needs a boundary version that takes in a point lying
+// outside every district of the version before.
 export class CaseRerouting {
-  constructor(private readonly repository: CaseReroutingRepository) {}
+  constructor(
+    private readonly repository: CaseReroutingRepository,
+    private readonly deadlines: DeadlineRepository,
+    private readonly deadlineSettings: DeadlineSettings = DEFAULT_DEADLINE_SETTINGS,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async rerouteInTransaction(
     trx: Knex.Transaction,
@@ -56,6 +66,9 @@ export class CaseRerouting {
           by: change.by,
         },
       });
+      if (item.to && !item.from) {
+        await this.deadlines.start(trx, item.id, this.now(), dutyMinutes(this.deadlineSettings));
+      }
       rerouted.push({
         caseId: item.id,
         fromDistrict: item.from?.code ?? null,
