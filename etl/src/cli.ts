@@ -125,7 +125,9 @@ async function main(): Promise<number> {
       publish: values.publish,
       allowRemovals: values['allow-removals'],
       onPublished: async (trx, published) => {
-        rerouted = (await rerouteAfterSwitch(trx, published, { action: 'publish', by, deadlines: deadlineSettings })).length;
+        rerouted = (
+          await rerouteAfterSwitch(trx, published, { action: 'publish', by, deadlines: deadlineSettings })
+        ).length;
       },
       minReportedAreaKm2: values['min-area'] === undefined ? undefined : Number(values['min-area']),
       onProgress: progress.update,

@@ -345,6 +345,9 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     const dpo = await createTestAccount(platform, 'dpo', 'PK-PB-KASUR');
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const board = await context.newPage();
+    await board.addInitScript(() => {
+      (window as Window & { __talashTestHooks?: boolean }).__talashTestHooks = true;
+    });
     try {
       await board.goto(`${platform.baseUrl}/police/`);
       await board.getByLabel('Username', { exact: true }).fill(dpo.username);
@@ -376,6 +379,31 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
         .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-case-id')));
       expect(order.indexOf(missed)).toBeLessThan(order.indexOf(running));
       expect(await missedRow.locator('[data-duty="contact"]').getAttribute('data-state')).toBe('running');
+
+      // The board's map shows both cases, the one with the missed deadline marked, over Kasur.
+      type DeadlineMapWindow = Window & { __talashDeadlineMap?: MaplibreMap };
+      const mapped = async () => {
+        await board.waitForFunction(() => {
+          const map = (window as DeadlineMapWindow).__talashDeadlineMap;
+          return map?.loaded() === true && !map.isMoving();
+        });
+        return board.evaluate(() => {
+          const map = (window as DeadlineMapWindow).__talashDeadlineMap;
+          if (!map) return { cases: {}, districts: [] };
+          const points = map.queryRenderedFeatures({ layers: ['deadline-cases'] });
+          const districts = map.queryRenderedFeatures({ layers: ['deadline-districts'] });
+          return {
+            cases: Object.fromEntries(
+              points.map((point) => [point.properties.caseId, point.properties.breached]),
+            ),
+            districts: [...new Set(districts.map((district) => district.properties.code))],
+          };
+        });
+      };
+      await expect.poll(async () => Object.keys((await mapped()).cases).length, { timeout: 10_000 }).toBe(2);
+      const onMap = await mapped();
+      expect(onMap.cases).toEqual({ [running]: false, [missed]: true });
+      expect(onMap.districts).toEqual(['PK-PB-KASUR']);
       await board.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-deadlines.png'), fullPage: true });
 
       // Acknowledging from the board moves the case out of the unacknowledged group.

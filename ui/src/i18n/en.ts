@@ -486,6 +486,7 @@ export const en = {
   deadlines: {
     nav: 'Deadlines',
     title: 'Deadlines',
+    mapLabel: 'Map of the open cases and of the districts shaded by cases with a missed deadline',
     casesHeading: 'Open cases by urgency',
     districtsHeading: 'Districts',
     provinceLabel: 'Province',

@@ -490,6 +490,7 @@ export const ur: Messages = {
   deadlines: {
     nav: 'مقررہ وقت',
     title: 'مقررہ وقت',
+    mapLabel: 'کھلے کیسوں اور اضلاع کا نقشہ، جن اضلاع میں مہلت گزرنے والے کیس زیادہ ہیں وہ گہرے رنگ میں',
     casesHeading: 'کھلے کیس، فوری ترین پہلے',
     districtsHeading: 'اضلاع',
     provinceLabel: 'صوبہ',
