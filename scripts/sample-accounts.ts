@@ -52,6 +52,7 @@ const SAMPLE_ACCOUNTS: {
     role: 'gis_officer',
     jurisdictionCode: 'PK-PB',
   },
+  { username: 'analyst', displayName: 'Analyst (sample)', role: 'analyst' },
 ];
 
 /**
