@@ -400,10 +400,20 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
           };
         });
       };
-      await expect.poll(async () => Object.keys((await mapped()).cases).length, { timeout: 10_000 }).toBe(2);
+      // Other test files may have left open cases in Kasur too, so only these two are checked.
+      await expect
+        .poll(
+          async () =>
+            Object.keys((await mapped()).cases).filter((id) => id === running || id === missed).length,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe(2);
       const onMap = await mapped();
-      expect(onMap.cases).toEqual({ [running]: false, [missed]: true });
-      expect(onMap.districts).toEqual(['PK-PB-KASUR']);
+      expect(onMap.cases[running]).toBe(false);
+      expect(onMap.cases[missed]).toBe(true);
+      expect(onMap.districts).toContain('PK-PB-KASUR');
       await board.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-deadlines.png'), fullPage: true });
 
       // Acknowledging from the board moves the case out of the unacknowledged group.
