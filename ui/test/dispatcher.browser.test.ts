@@ -245,6 +245,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
 
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
     expect(await page.locator('html').getAttribute('lang')).toBe('ur');
+    // Facts in the alert list are separated by the Arabic comma: a middle dot reads as a zero in Nastaliq.
+    const queueText = (await page.getByTestId('queue-list').textContent()) ?? '';
+    expect(queueText).toContain('،');
+    expect(queueText).not.toContain('·');
     await expect
       .poll(() => page.locator('.maplibregl-ctrl-zoom-in').getAttribute('aria-label'))
       .toBe('قریب کریں');

@@ -28,6 +28,14 @@ class Locale {
     return this.language === 'ur' ? 'rtl' : 'ltr';
   }
 
+  /**
+   * Separator between short facts on one line. In Nastaliq a middle dot reads like the Urdu zero
+   * (۰), so Urdu uses the Arabic comma.
+   */
+  get separator(): string {
+    return this.language === 'ur' ? '، ' : ' · ';
+  }
+
   // Urdu text is shown with Extended Arabic-Indic digits (۰۱۲…), as printed Urdu uses them.
   get intlLocale(): string {
     return this.language === 'ur' ? 'ur-PK-u-nu-arabext' : 'en-PK';
