@@ -282,7 +282,7 @@ function pair(values: number[]): string {
   return `${at(0.5).toFixed(0)} / ${at(0.99).toFixed(0)}`;
 }
 
-/** Prints whether every report produced its alerts, dashboard event and SMS exactly once. */
+/** Counts and prints the reports whose alerts, dashboard event or SMS were missing or repeated. */
 async function reportExactlyOnce(
   db: ReturnType<typeof createDatabase>,
   reports: SentReport[],

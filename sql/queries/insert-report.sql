@@ -12,7 +12,7 @@
 -- the same moment. Nothing is stored, and no row returned, when that version is no longer live: the
 -- caller then geofences again.
 -- $30 the client's idempotency key (or null), $31 the hash of the request. Nothing is stored either
--- when a case with that key exists: the caller then answers with that case.
+-- when a case with that key exists: the caller then returns that case.
 -- $32 deadline duties and $33 their minutes: the clocks of a case routed to a district ($11 not null),
 -- started at the case's creation time, truncated to milliseconds like a JavaScript Date.
 WITH new_case AS (

@@ -278,7 +278,7 @@ export class CaseRepository {
     };
   }
 
-  /** The alerts of several cases, each with the code of the jurisdiction it was sent to. */
+  /** Lists the alerts of several cases, each with the code of the jurisdiction it was sent to. */
   async listAlertsOfCases(caseIds: string[]): Promise<(AlertView & { jurisdictionCode: string })[]> {
     if (caseIds.length === 0) return [];
     const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(

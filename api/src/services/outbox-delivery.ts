@@ -209,7 +209,7 @@ interface DashboardPayload {
   jurisdictionCodes?: string[];
 }
 
-/** What became of one row: delivered (with the gateway's message id, if any) or failed. */
+/** Outcome of one row: delivered (with the gateway's message id, if any) or failed. */
 type Outcome = { id: string; gatewayMessageId: string | null } | { failure: DeliveryFailure };
 
 function failureOf(id: string, error: unknown): DeliveryFailure {

@@ -38,10 +38,10 @@ export interface SightingReceipt {
 const log = createLogger('SightingService');
 
 /**
- * Takes a public sighting in: geofences the place, links the named case, stores the sighting with its
- * photo, routes it to the district where it was seen and the case's district (an SMS to their DPOs
- * and a live dashboard update, through the outbox), records it on the case's timeline, and queues
- * the photo for the face job, which matches its faces against open cases.
+ * Takes a public sighting in: geofences the place, links the named case and stores the sighting with
+ * its photo. It routes the sighting to the district where it was seen and to the case's district, with
+ * an SMS to their DPOs and a live dashboard update through the outbox. It then records the sighting on
+ * the case's timeline and queues the photo for the face job, which matches its faces against open cases.
  */
 export class SightingService {
   constructor(
@@ -157,12 +157,14 @@ export class SightingService {
       registerId: input.registerId ?? undefined,
     });
     if (!caseId) {
-      const field = input.caseId ? 'caseId' : input.registerId ? 'registerId' : 'trackingCode';
-      const what = { caseId: 'id', registerId: 'register id', trackingCode: 'tracking code' }[field];
+      let field: 'caseId' | 'registerId' | 'trackingCode' = 'trackingCode';
+      if (input.registerId) field = 'registerId';
+      if (input.caseId) field = 'caseId';
+      const identifier = { caseId: 'id', registerId: 'register id', trackingCode: 'tracking code' }[field];
       throw new ApiError(
         400,
         'CASE_NOT_FOUND',
-        `${field}: no registered case has this ${what}. Leave it out to report the sighting without a case.`,
+        `${field}: no registered case has this ${identifier}. Leave it out to report the sighting without a case.`,
         field,
       );
     }

@@ -1,15 +1,11 @@
 // State of the signed-in dashboard: the chosen district, its alerts, the unassigned queue, the live
 // stream and the selection shared by the list, the detail panel and the map.
+
 import { SvelteSet } from 'svelte/reactivity';
-import {
-  ApiError,
-  fetchDistrictAlerts,
-  fetchDistricts,
-  fetchPublicConfig,
-  fetchUnassignedCases,
-} from '../api/client';
+import { fetchDistrictAlerts, fetchDistricts, fetchPublicConfig, fetchUnassignedCases } from '../api/client';
 import type { Alert, Case, DistrictCollection, JurisdictionProperties } from '../api/types';
 import { locale } from '../i18n/locale.svelte';
+import { guardApiCall } from '../lib/guard-api-call';
 import { type ConnectionStatus, LiveEvents } from '../lib/live-events';
 
 export type QueueView = 'district' | 'unassigned';
@@ -221,19 +217,18 @@ export class DashboardState {
   }
 
   // Awaits an API call and keeps its error for the page. A 401 ends the session.
-  private async guard<T>(promise: Promise<T>): Promise<T | null> {
-    try {
-      const value = await promise;
-      this.loadError = null;
-      return value;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+  private guard<T>(promise: Promise<T>): Promise<T | null> {
+    return guardApiCall(promise, {
+      succeeded: () => {
+        this.loadError = null;
+      },
+      failed: (error) => {
+        this.loadError = error;
+      },
+      unauthorized: () => {
         this.stop();
         this.onSessionEnded();
-        return null;
-      }
-      this.loadError = error;
-      return null;
-    }
+      },
+    });
   }
 }

@@ -1,8 +1,8 @@
 // State of the deadline board: the officer's open cases by urgency with live countdowns, and for
 // RPOs, IGs and national roles the districts of a region or province with their missed deadlines.
 // A stream of the officer's jurisdiction reloads both when an alert or a case change arrives.
+
 import {
-  ApiError,
   acknowledgeCase,
   fetchDistrictCounts,
   fetchProvinces,
@@ -16,6 +16,7 @@ import type {
   SignedInOfficer,
   UrgentCase,
 } from '../api/types';
+import { guardApiCall } from '../lib/guard-api-call';
 
 const TICK_MS = 1000;
 // Events arrive in bursts (an alert and a case change per escalation), so reloads wait for the burst.
@@ -159,19 +160,18 @@ export class DeadlineBoardState {
   }
 
   // Awaits an API call and keeps its error for the page. A 401 ends the session.
-  private async guard<T>(promise: Promise<T>): Promise<T | null> {
-    try {
-      const value = await promise;
-      this.loadError = null;
-      return value;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+  private guard<T>(promise: Promise<T>): Promise<T | null> {
+    return guardApiCall(promise, {
+      succeeded: () => {
+        this.loadError = null;
+      },
+      failed: (error) => {
+        this.loadError = error;
+      },
+      unauthorized: () => {
         this.stop();
         this.onSessionEnded();
-        return null;
-      }
-      this.loadError = error;
-      return null;
-    }
+      },
+    });
   }
 }
