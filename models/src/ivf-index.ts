@@ -23,13 +23,15 @@ export const IVF_DEFAULTS = {
   /** faiss's k-means warns below 39 training vectors per centroid, so the sample has that many. */
   trainingFacesPerList: 39,
   /**
-   * nprobe = this share of nlist, rounded up, but at least minProbes (and at most nlist).
-   * NOTE: both are fitted to the 'faces' synthetic layout of bench/face-index-bench.ts. At 100k
-   * faces (632 lists) recall@10 was 0.934 with 79 lists scanned, 0.974 with 127 and 0.985 with
-   * 160 (bench/README.md). Real galleries may need other values, which `ivfProbes` sets.
+   * nprobe = this share of nlist, rounded up, but at least minProbes (and at most nlist). The
+   * values are the smallest that kept recall@10 at 0.95 or more on the 'faces' synthetic layout of
+   * bench/face-index-bench.ts: at 100k faces (632 lists) recall was 0.934 with 79 lists scanned and
+   * 0.974 with 127; at 1M faces (2,000 lists) 0.901 with 100 and 0.958 with 200 (bench/README.md).
+   * Scanning fewer lists is what keeps a 1M search fast, so the share is no larger than that.
+   * NOTE: real galleries may need other values, which `ivfProbes` sets.
    */
-  probedListShare: 1 / 5,
-  minProbes: 64,
+  probedListShare: 1 / 10,
+  minProbes: 128,
   trainingSeed: 1,
 } as const;
 
@@ -50,7 +52,7 @@ export function ivfListCount(faces: number): number {
   return Math.max(1, Math.min(bySize, byTraining));
 }
 
-/** Returns the default nprobe for nlist lists: 1/5 of them, at least 64, at most all. */
+/** Returns the default nprobe for nlist lists: 1/10 of them, at least 128, at most all. */
 export function ivfProbeCount(lists: number): number {
   const byShare = Math.ceil(lists * IVF_DEFAULTS.probedListShare);
   return Math.min(lists, Math.max(IVF_DEFAULTS.minProbes, byShare));

@@ -339,7 +339,7 @@ describe('IVF index', () => {
   });
 
   it('finds most exact neighbours with the default probes', async () => {
-    // Large enough that the default scans only part of the lists (200 lists, 64 probes).
+    // Large enough that the default scans only part of the lists (200 lists, 128 probes).
     const largeCount = 10_000;
     const large = syntheticDescriptors(largeCount, { seed: 17, layout: 'faces' });
     const largeIds = Array.from({ length: largeCount }, (_, i) => String(i));
