@@ -276,6 +276,11 @@ describe('deadline clocks', () => {
 
       clockNow = firDue;
       await clock.sweep();
+      // The province's dashboards hear of the missed deadline at once, before any IG escalation.
+      const missed = await stream.next(
+        (received) => received.event === 'case-status' && JSON.parse(received.data).id === created.id,
+      );
+      expect(JSON.parse(missed.data).district.code).toBe('PK-PB-LAHORE');
       clockNow = later(firDue, igAfter - 1);
       await clock.sweep();
       expect((await escalationAlerts(created.id)).map((row) => `${row.duty}/${row.post}`)).toEqual([

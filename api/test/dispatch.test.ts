@@ -342,6 +342,8 @@ describe('OpenAPI description', () => {
     const served = expressRoutes();
     expect(served.length).toBeGreaterThan(20);
     expect(served.filter((route) => !described.has(route))).toEqual([]);
+    // And nothing is described that the app does not serve, such as a route removed or renamed.
+    expect([...described].filter((route) => !served.includes(route))).toEqual([]);
     expect(OPERATIONS.length).toBe(described.size);
   });
 });

@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestAccount, startTestPlatform, type TestPlatform } from '../../api/test/support/platform.js';
+import { CHROMIUM, launchChromium } from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
@@ -80,15 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('analysis page in Chromium', () => {
     });
     if (imported.status !== 201) throw new Error(`test import failed: ${await imported.text()}`);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--enable-unsafe-swiftshader',
-        '--use-angle=swiftshader',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('response', (response) => {
       if (response.url().includes('/api/analysis/tiles/'))

@@ -6,15 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BorderRedraw, redrawLahoreKasurBorder } from '../../api/test/support/boundary-files.js';
 import { lahoreReport } from '../../api/test/support/duty-officers.js';
 import { createTestAccount, startTestPlatform, type TestPlatform } from '../../api/test/support/platform.js';
 import { createScratchDatabase } from '../../etl/test/support/database.js';
+import { CHROMIUM, launchChromium } from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
@@ -76,15 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('boundary import page in Chromium', () =>
     expect(receipt.district.code).toBe('PK-PB-KASUR');
     caseId = receipt.id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--enable-unsafe-swiftshader',
-        '--use-angle=swiftshader',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.addInitScript(() => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +16,8 @@ import {
   type TestPlatform,
   waitFor,
 } from '../../api/test/support/platform.js';
+import { CHROMIUM, launchChromium, openSignedInPage } from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
@@ -105,15 +105,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     platform = await startTestPlatform({ SMS_DRIVER: 'http', SMS_HTTP_URL: gateway.url });
     // A national supervisor sees every district and the unassigned queue.
     account = await createTestAccount(platform, 'national_supervisor');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--enable-unsafe-swiftshader',
-        '--use-angle=swiftshader',
-      ],
-    });
+    browser = await launchChromium();
 
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('request', (request) => requestedUrls.push(request.url()));
@@ -347,16 +339,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     expect(await later.escalate({ caseId: missed, duty: 'fir', level: 'RPO' })).toBe(true);
 
     const dpo = await createTestAccount(platform, 'dpo', 'PK-PB-KASUR');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const board = await context.newPage();
-    await board.addInitScript(() => {
-      (window as Window & { __talashTestHooks?: boolean }).__talashTestHooks = true;
-    });
+    const { context, page: board } = await openSignedInPage(browser, platform.baseUrl, dpo);
     try {
-      await board.goto(`${platform.baseUrl}/police/`);
-      await board.getByLabel('Username', { exact: true }).fill(dpo.username);
-      await board.getByLabel('Password', { exact: true }).fill(dpo.password);
-      await board.getByRole('button', { name: 'Sign in' }).click();
       await board.getByRole('link', { name: 'Deadlines' }).click();
       await board.getByTestId('urgent-cases').waitFor();
 

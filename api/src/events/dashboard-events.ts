@@ -7,7 +7,10 @@ import type { SightingNoticeView } from '../repositories/sighting-repository.js'
 export type DashboardEvent =
   | { type: 'alert'; jurisdictionCode: string; alert: AlertView }
   | { type: 'case-unassigned'; case: CaseView }
-  /** A case changed state; `jurisdictionCodes` are its district and region, empty when unassigned. */
+  /**
+   * A case changed state; `jurisdictionCodes` are its district, region and province, empty when
+   * unassigned.
+   */
   | { type: 'case-status'; jurisdictionCodes: string[]; case: CaseView }
   /** A public sighting routed to the districts in `jurisdictionCodes`. */
   | { type: 'sighting'; jurisdictionCodes: string[]; sighting: SightingNoticeView };

@@ -104,7 +104,10 @@ export function createApp(platform: Platform): express.Express {
     audit: repositories.audit,
   };
   app.use('/api', dispatchRoutes({ ...caseAccess, jurisdictions: repositories.jurisdictions, hub }));
-  app.use('/api', caseRoutes({ ...caseAccess, service: services.caseWorkflow }));
+  app.use(
+    '/api',
+    caseRoutes({ ...caseAccess, jurisdictions: repositories.jurisdictions, service: services.caseWorkflow }),
+  );
   app.use('/api', auditRoutes(sessions, repositories.audit));
   app.use('/api', openApiRoutes());
   app.use(

@@ -194,20 +194,32 @@ export class CaseRepository {
     return { id: row.id, createdAt: row.created_at, outboxIds: row.outbox_ids };
   }
 
-  async findCaseView(
+  async findCaseView(caseId: string): Promise<CaseView | undefined> {
+    return (await this.findCaseViewWithJurisdictions(caseId))?.view;
+  }
+
+  /**
+   * Finds a case's view with the codes of its district, region and province, the streams that follow
+   * its changes. The codes are empty for a case outside every district.
+   */
+  async findCaseViewWithJurisdictions(
     caseId: string,
-    connection: Knex | Knex.Transaction = this.db,
-  ): Promise<CaseView | undefined> {
-    const result = await connection.raw<{ rows: CaseViewRow[] }>(
-      `SELECT ${CASE_VIEW_COLUMNS}
+  ): Promise<{ view: CaseView; jurisdictionCodes: string[] } | undefined> {
+    const result = await this.db.raw<{ rows: (CaseViewRow & { province_code: string | null })[] }>(
+      `SELECT ${CASE_VIEW_COLUMNS}, p.code AS province_code
        FROM cases c
        LEFT JOIN jurisdictions d ON d.id = c.district_id
        LEFT JOIN jurisdictions r ON r.id = c.region_id
+       LEFT JOIN jurisdictions p ON p.id = c.province_id
        WHERE c.id = ?`,
       [caseId],
     );
     const row = result.rows[0];
-    return row ? toCaseView(row) : undefined;
+    if (!row) return undefined;
+    const jurisdictionCodes = [row.district_code, row.region_code, row.province_code].filter(
+      (code): code is string => Boolean(code),
+    );
+    return { view: toCaseView(row), jurisdictionCodes };
   }
 
   /** Alerts addressed to a jurisdiction (by code, in any boundary version), newest first. */

@@ -1,6 +1,6 @@
 import { CASE_ROLES, NATIONAL_ROLES, type Officer, ROLE_LEVEL } from '../auth/roles.js';
 import { ApiError } from '../errors.js';
-import type { JurisdictionPath } from '../repositories/jurisdiction-repository.js';
+import type { JurisdictionPath, JurisdictionRepository } from '../repositories/jurisdiction-repository.js';
 
 /**
  * Whether an officer may see what lies at `path`: a DPO its district, an RPO its region, an IG its
@@ -21,6 +21,28 @@ export function assertAccess(officer: Officer, path: JurisdictionPath, what: str
     'FORBIDDEN',
     `${what} is outside the jurisdiction of this account (${officer.role} ${officer.jurisdictionCode ?? 'national'}).`,
   );
+}
+
+/**
+ * Throws 404 JURISDICTION_NOT_FOUND naming `field` when no live jurisdiction has `code`, and 403
+ * FORBIDDEN when the officer may not see it.
+ */
+export async function assertLiveJurisdictionAccess(
+  jurisdictions: Pick<JurisdictionRepository, 'findLivePath'>,
+  officer: Officer,
+  code: string,
+  field: string,
+): Promise<void> {
+  const path = await jurisdictions.findLivePath(code);
+  if (!path) {
+    throw new ApiError(
+      404,
+      'JURISDICTION_NOT_FOUND',
+      `${field}: no live jurisdiction has the code ${code}.`,
+      field,
+    );
+  }
+  assertAccess(officer, path, `Jurisdiction ${code}`);
 }
 
 /** The SQL scope of the cases an officer may list: a jurisdiction code at a level, or everything. */

@@ -166,15 +166,12 @@ export class OutboxDelivery {
         });
       }
     } else if (payload.type === 'case-status' && payload.caseId) {
-      const view = await this.cases.findCaseView(payload.caseId);
-      if (view) {
-        const jurisdictionCodes = [view.district?.code, view.region?.code].filter((code): code is string =>
-          Boolean(code),
-        );
+      const found = await this.cases.findCaseViewWithJurisdictions(payload.caseId);
+      if (found) {
         await publishDashboardEvent(this.redis, this.redisPrefix, {
           type: 'case-status',
-          jurisdictionCodes,
-          case: view,
+          jurisdictionCodes: found.jurisdictionCodes,
+          case: found.view,
         });
       }
     } else if (payload.type === 'sighting' && payload.sightingId && this.sightings) {

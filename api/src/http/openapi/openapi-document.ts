@@ -50,8 +50,8 @@ const WHO_TEXT: Record<Who, string> = {
   'analysis roles': `Roles ${ANALYSIS_ROLES.join(', ')}.`,
 };
 
-// Every route the API serves. api/test/openapi.test.ts walks the Express router and fails when a
-// route is missing here, so a new route cannot ship undocumented.
+// Every route the API serves. The OpenAPI test in api/test/dispatch.test.ts walks the Express router
+// and fails when a route is missing here, so a new route cannot ship undocumented.
 export const OPERATIONS: Operation[] = [
   {
     method: 'get',

@@ -6,8 +6,9 @@ import { ApiError } from '../../errors.js';
 import type { AuditRepository } from '../../repositories/audit-repository.js';
 import type { CaseRepository } from '../../repositories/case-repository.js';
 import type { CaseWorkflowRepository } from '../../repositories/case-workflow-repository.js';
+import type { JurisdictionRepository } from '../../repositories/jurisdiction-repository.js';
 import type { CaseWorkflowService } from '../../services/case-workflow-service.js';
-import { assertAccess, caseScope } from '../../services/jurisdiction-access.js';
+import { assertAccess, assertLiveJurisdictionAccess, caseScope } from '../../services/jurisdiction-access.js';
 import { type OfficerSessions, signedInOfficer } from '../session.js';
 import { parseOrThrow } from '../validation.js';
 import { jurisdictionCode } from './dispatch-routes.js';
@@ -28,13 +29,14 @@ export interface CaseRouteDependencies {
   sessions: OfficerSessions;
   cases: CaseRepository;
   workflow: CaseWorkflowRepository;
+  jurisdictions: JurisdictionRepository;
   service: CaseWorkflowService;
   audit: AuditRepository;
 }
 
 /** The officer's cases, one case in full, its state changes, and the officer's own alerts. */
 export function caseRoutes(dependencies: CaseRouteDependencies): Router {
-  const { sessions, cases, workflow, service, audit } = dependencies;
+  const { sessions, cases, workflow, jurisdictions, service, audit } = dependencies;
   const router = Router();
   const caseRoles = sessions.requireDispatcher;
 
@@ -43,6 +45,10 @@ export function caseRoutes(dependencies: CaseRouteDependencies): Router {
     const officer = signedInOfficer(request);
     const scope = caseScope(officer);
     if (scope === 'none') throw new ApiError(403, 'FORBIDDEN', `A ${officer.role} account has no cases.`);
+    // A district outside the officer's jurisdiction is rejected, as on every other route, rather than
+    // returned as an empty list.
+    if (query.district)
+      await assertLiveJurisdictionAccess(jurisdictions, officer, query.district, 'district');
     const found = await workflow.list({ ...query, scope });
     await audit.append({
       officer,

@@ -6,7 +6,7 @@ import type { AuditRepository } from '../../repositories/audit-repository.js';
 import type { CaseRepository } from '../../repositories/case-repository.js';
 import type { CaseWorkflowRepository } from '../../repositories/case-workflow-repository.js';
 import type { JurisdictionRepository } from '../../repositories/jurisdiction-repository.js';
-import { assertAccess } from '../../services/jurisdiction-access.js';
+import { assertAccess, assertLiveJurisdictionAccess } from '../../services/jurisdiction-access.js';
 import { type OfficerSessions, signedInOfficer } from '../session.js';
 import type { SseHub } from '../sse-hub.js';
 import { parseOrThrow } from '../validation.js';
@@ -49,18 +49,8 @@ export function dispatchRoutes(dependencies: DispatchRouteDependencies): Router 
   const caseRoles = sessions.requireDispatcher;
   const nationalRoles = sessions.requireRole(...NATIONAL_ROLES);
 
-  const assertJurisdiction = async (request: Request, code: string, field: string) => {
-    const path = await jurisdictions.findLivePath(code);
-    if (!path) {
-      throw new ApiError(
-        404,
-        'JURISDICTION_NOT_FOUND',
-        `${field}: no live jurisdiction has the code ${code}.`,
-        field,
-      );
-    }
-    assertAccess(signedInOfficer(request), path, `Jurisdiction ${code}`);
-  };
+  const assertJurisdiction = (request: Request, code: string, field: string) =>
+    assertLiveJurisdictionAccess(jurisdictions, signedInOfficer(request), code, field);
 
   const assertCase = async (request: Request, caseId: string) => {
     const path = await workflow.findPath(caseId);

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../errors.js';
 import type { AuditRepository } from '../../repositories/audit-repository.js';
 import type { JurisdictionRepository } from '../../repositories/jurisdiction-repository.js';
 import type { SightingRepository } from '../../repositories/sighting-repository.js';
-import { assertAccess } from '../../services/jurisdiction-access.js';
+import { assertLiveJurisdictionAccess } from '../../services/jurisdiction-access.js';
 import { type OfficerSessions, signedInOfficer } from '../session.js';
 import { parseOrThrow } from '../validation.js';
 import { jurisdictionCode } from './dispatch-routes.js';
@@ -30,16 +29,7 @@ export function routedSightingRoutes(dependencies: {
   router.get('/sightings', sessions.requireDispatcher, async (request, response) => {
     const query = parseOrThrow(routedQuery, request.query, 'INVALID_QUERY');
     const officer = signedInOfficer(request);
-    const path = await jurisdictions.findLivePath(query.district);
-    if (!path) {
-      throw new ApiError(
-        404,
-        'JURISDICTION_NOT_FOUND',
-        `district: no live jurisdiction has the code ${query.district}.`,
-        'district',
-      );
-    }
-    assertAccess(officer, path, `District ${query.district}`);
+    await assertLiveJurisdictionAccess(jurisdictions, officer, query.district, 'district');
     const routed = await sightings.listRouted(query.district, query.limit);
     await audit.append({
       officer,
