@@ -265,6 +265,24 @@ describe('deadline clocks', () => {
     ]);
   });
 
+  it("reach the IG's province stream when a report arrives", async () => {
+    const ig = await signIn(test, 'ig', 'PK-PB');
+    const stream = await openEventStream(`${test.baseUrl}/api/events?province=PK-PB`, ig);
+    try {
+      const created = await report();
+      // The report alerts the DPO and RPO only; the province hears of the new case as a case change.
+      const changed = await stream.next(
+        (received) => received.event === 'case-status' && JSON.parse(received.data).id === created.id,
+      );
+      expect(JSON.parse(changed.data)).toMatchObject({
+        status: 'reported',
+        district: { code: 'PK-PB-LAHORE' },
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
   it('escalate to the IG after the further period', async () => {
     const ig = await signIn(test, 'ig', 'PK-PB');
     const stream = await openEventStream(`${test.baseUrl}/api/events?province=PK-PB`, ig);

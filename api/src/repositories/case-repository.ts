@@ -291,20 +291,30 @@ export class CaseRepository {
   }
 
   /** Lists the alerts of several cases, each with the code of the jurisdiction it was sent to. */
-  async listAlertsOfCases(caseIds: string[]): Promise<(AlertView & { jurisdictionCode: string })[]> {
+  async listAlertsOfCases(
+    caseIds: string[],
+  ): Promise<(AlertView & { jurisdictionCode: string; provinceCode: string | null })[]> {
     if (caseIds.length === 0) return [];
-    const result = await this.db.raw<{ rows: (CaseViewRow & AlertRow & { target_code: string })[] }>(
+    const result = await this.db.raw<{
+      rows: (CaseViewRow & AlertRow & { target_code: string; province_code: string | null })[];
+    }>(
       `SELECT a.id AS alert_id, a.post, a.created_at AS alert_created_at, a.acknowledged_at,
-              a.kind AS alert_kind, a.deadline_duty, target.code AS target_code, ${CASE_VIEW_COLUMNS}
+              a.kind AS alert_kind, a.deadline_duty, target.code AS target_code, p.code AS province_code,
+              ${CASE_VIEW_COLUMNS}
        FROM alerts a
        JOIN jurisdictions target ON target.id = a.jurisdiction_id
        JOIN cases c ON c.id = a.case_id
        LEFT JOIN jurisdictions d ON d.id = c.district_id
        LEFT JOIN jurisdictions r ON r.id = c.region_id
+       LEFT JOIN jurisdictions p ON p.id = c.province_id
        WHERE a.case_id = ANY(?::uuid[])`,
       [caseIds],
     );
-    return result.rows.map((row) => ({ ...toAlertView(row), jurisdictionCode: row.target_code }));
+    return result.rows.map((row) => ({
+      ...toAlertView(row),
+      jurisdictionCode: row.target_code,
+      provinceCode: row.province_code,
+    }));
   }
 
   /** Cases whose last-seen point lay outside every district, newest first. */

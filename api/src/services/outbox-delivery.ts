@@ -157,12 +157,23 @@ export class OutboxDelivery {
       // A face-match update names its own alerts; a report's update publishes all of the case's.
       const alerts = alertsByCase.get(payload.caseId) ?? [];
       const wanted = payload.alertIds ? new Set(payload.alertIds) : undefined;
-      for (const alert of alerts.filter((item) => !wanted || wanted.has(item.id))) {
-        const { jurisdictionCode, ...view } = alert;
+      const published = alerts.filter((item) => !wanted || wanted.has(item.id));
+      for (const alert of published) {
+        const { jurisdictionCode, provinceCode: _provinceCode, ...view } = alert;
         await publishDashboardEvent(this.redis, this.redisPrefix, {
           type: 'alert',
           jurisdictionCode,
           alert: view,
+        });
+      }
+      // A new report alerts its district and region only, so the IG's board, which follows the
+      // province, hears of it through a case change addressed to the province alone.
+      const reportAlert = published.find((alert) => alert.kind === 'report' && alert.provinceCode);
+      if (reportAlert?.provinceCode) {
+        await publishDashboardEvent(this.redis, this.redisPrefix, {
+          type: 'case-status',
+          jurisdictionCodes: [reportAlert.provinceCode],
+          case: reportAlert.case,
         });
       }
     } else if (payload.type === 'case-status' && payload.caseId) {
@@ -196,7 +207,7 @@ export class OutboxDelivery {
   }
 }
 
-type CaseAlert = AlertView & { jurisdictionCode: string };
+type CaseAlert = AlertView & { jurisdictionCode: string; provinceCode: string | null };
 
 interface DashboardPayload {
   type?: string;

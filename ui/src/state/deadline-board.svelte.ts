@@ -154,8 +154,8 @@ export class DeadlineBoardState {
       clearTimeout(this.pendingReload);
       this.pendingReload = setTimeout(() => void this.reload(), RELOAD_DELAY_MS);
     };
-    // NOTE: a province's stream carries the province's case changes and IG alerts, but a new report
-    // alerts only its district and region, so an IG's board shows it at the next periodic reload.
+    // A province's stream carries IG alerts and the case changes of the province, new reports
+    // included, so an IG's board reloads on either.
     source.addEventListener('alert', scheduleReload);
     source.addEventListener('case-status', scheduleReload);
     this.source = source;
