@@ -526,6 +526,19 @@ describe.skipIf(!existsSync(CHROMIUM))('deadline maps in Chromium', () => {
     });
   });
 
+  describe('DPO of a district with no open case', () => {
+    it('still sees the own district on the map', async () => {
+      // No test files a report in Awaran, so this DPO's board lists no case.
+      const page = await openBoard(await createTestAccount(platform, 'dpo', 'PK-BA-AWARAN'));
+
+      await expect
+        .poll(async () => (await mapSources(page)).districts, { timeout: 10_000 })
+        .toEqual(['PK-BA-AWARAN']);
+      expect((await mapSources(page)).cases).toEqual([]);
+      expect(Object.keys(await shadedDistricts(page))).toEqual(['PK-BA-AWARAN']);
+    });
+  });
+
   it('raises no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
