@@ -25,8 +25,8 @@ export const IVF_DEFAULTS = {
   /**
    * nprobe = this share of nlist, rounded up, but at least minProbes (and at most nlist). The
    * values are the smallest that kept recall@10 at 0.95 or more on the 'faces' synthetic layout of
-   * bench/face-index-bench.ts: at 100k faces (632 lists) recall was 0.934 with 79 lists scanned and
-   * 0.974 with 127; at 1M faces (2,000 lists) 0.901 with 100 and 0.958 with 200 (bench/README.md).
+   * bench/face-index-bench.ts. At 100k faces (632 lists) recall was 0.934 with 79 lists scanned and
+   * 0.974 with 127. At 1M faces (2,000 lists) it was 0.901 with 100 and 0.958 with 200.
    * Scanning fewer lists is what keeps a 1M search fast, so the share is no larger than that.
    * NOTE: real galleries may need other values, which `ivfProbes` sets.
    */
