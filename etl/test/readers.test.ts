@@ -382,6 +382,24 @@ describe('KML reader, placemark content', () => {
     }
   });
 
+  it('reads a KMZ archive', async () => {
+    const kmz = join(directory, 'stations.kmz');
+    const doc = write(
+      'doc.kml',
+      iconv.encode(
+        '<?xml version="1.0" encoding="windows-1256"?><kml><Document><Placemark><name>تھانہ ماڈل ٹاؤن</name>' +
+          `<Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(74.32, 31.48)}</coordinates>` +
+          '</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>',
+        'windows-1256',
+      ),
+    );
+    await run('zip', ['-q', '-j', kmz, doc]);
+    const { source, features } = await readAll(kmz);
+    expect(source.format).toBe('kml');
+    expect(features.map((feature) => feature.properties.name)).toEqual(['تھانہ ماڈل ٹاؤن']);
+    expect(features[0]?.geometry?.type).toBe('Polygon');
+  });
+
   it('rejects malformed XML with its position', async () => {
     await expect(
       readAll(write('broken.kml', '<kml><Document><Placemark><name>A</Placemark></Document></kml>')),
