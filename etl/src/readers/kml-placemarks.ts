@@ -43,8 +43,8 @@ interface OpenPlacemark {
  * A streaming KML parser: feed it text with write() and collect the finished placemarks with
  * take(). Memory is bounded by the largest placemark, not by the document. Folders nest, and each
  * placemark carries the path of folder names around it. Placemarks whose folder `select` rejects
- * are only counted, never built. Throws an Error naming the line and column for text that is not
- * well-formed XML, and for a document whose root element is not <kml>.
+ * are only counted, never built. Throws an Error for text that is not well-formed XML (naming the
+ * line and column) and for a document whose root element is not <kml>.
  */
 export class KmlPlacemarkParser {
   /** Placemarks per folder path, selected or not, in order of first appearance. */
