@@ -1,7 +1,7 @@
-// Boundary import benchmark: time and peak memory of two imports, each a draft version with the
+// Boundary import benchmark: time and peak memory of three imports, each a draft version with the
 // full validation report (overlaps and gaps included). (a) is the bundled OpenStreetMap TopoJSON's
-// districts layer, (b) a generated GeoJSON file of 100,000 square police-station areas over Pakistan.
-// The drafts are deleted afterwards. Run: npx tsx bench/import-bench.ts
+// districts layer, (b) a generated GeoJSON file of 100,000 square police-station areas over Pakistan,
+// (c) the same squares as a KML file. The drafts are deleted afterwards. Run: npx tsx bench/import-bench.ts
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { type BoundaryImportOptions, importBoundaryFile } from '../etl/src/bound
 import { discardDraft } from '../etl/src/boundary-publishing.js';
 import { BUNDLED_BOUNDARY_FILE } from '../etl/src/import-osm-pakistan.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
-import { gridSquare, runReaderMemoryBench } from './import-memory.js';
+import { gridSquare, runReaderMemoryBench, writeKmlGrid } from './import-memory.js';
 
 export interface ImportBenchOptions {
   databaseUrl: string;
@@ -47,6 +47,11 @@ export async function runImportBench(options: ImportBenchOptions): Promise<Impor
     await writeGrid(generated, count);
     console.log(`generated ${count} features, ${(statSync(generated).size / 1e6).toFixed(1)} MB`);
     results.push(await measure(db, `generated GeoJSON, ${count} stations`, generated, { level: 'station' }));
+
+    const generatedKml = join(directory, 'stations.kml');
+    await writeKmlGrid(generatedKml, count, Math.ceil(Math.sqrt(count * 1.4)));
+    console.log(`generated ${count} placemarks, ${(statSync(generatedKml).size / 1e6).toFixed(1)} MB`);
+    results.push(await measure(db, `generated KML, ${count} stations`, generatedKml, { level: 'station' }));
 
     console.log('\nBoundary import (draft version with the full report)');
     console.log('  file                                         features  stored   seconds  peak RSS MB');

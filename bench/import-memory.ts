@@ -1,5 +1,6 @@
 // Peak memory of reading a large TopoJSON file through the streaming reader, beside the old way of
-// parsing the whole file with JSON.parse, without a database. Run on its own with
+// parsing the whole file with JSON.parse, and of reading the same squares as KML through the
+// streaming KML reader, without a database. Run on its own with
 // npx tsx bench/import-memory.ts, and with IMPORT_BENCH_FEATURES=N for a smaller smoke run.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,7 +22,7 @@ export interface ReaderMemoryResult {
   maxRssMb: number;
 }
 
-type ReadMode = 'streaming' | 'parse';
+type ReadMode = 'streaming' | 'parse' | 'kml';
 
 /**
  * Generates a TopoJSON file of `count` squares, each with its own arc and properties, and reads it
@@ -32,17 +33,19 @@ type ReadMode = 'streaming' | 'parse';
 export async function runReaderMemoryBench(count = 100_000): Promise<ReaderMemoryResult[]> {
   const directory = mkdtempSync(join(tmpdir(), 'talash-reader-memory-'));
   const file = join(directory, 'stations.topojson');
+  const kmlFile = join(directory, 'stations.kml');
   try {
     await writeTopology(file, count);
-    const megabytes = statSync(file).size / 1e6;
+    await writeKmlGrid(kmlFile, count, Math.ceil(Math.sqrt(count)));
     const results: ReaderMemoryResult[] = [];
-    for (const [mode, name] of [
-      ['streaming', 'TopoJSON, streaming reader'],
-      ['parse', 'TopoJSON, JSON.parse of the whole file (baseline)'],
-    ] as [ReadMode, string][]) {
-      results.push({ name, megabytes, ...(await readInChild(mode, file)) });
+    for (const [mode, name, path] of [
+      ['streaming', 'TopoJSON, streaming reader', file],
+      ['parse', 'TopoJSON, JSON.parse of the whole file (baseline)', file],
+      ['kml', 'KML, streaming reader', kmlFile],
+    ] as [ReadMode, string, string][]) {
+      results.push({ name, megabytes: statSync(path).size / 1e6, ...(await readInChild(mode, path)) });
     }
-    console.log('\nTopoJSON reader memory (no database, one process per reader)');
+    console.log('\nTopoJSON and KML reader memory (no database, one process per reader)');
     console.log(
       '  reader                                              features     MB   seconds  peak RSS MB',
     );
@@ -71,8 +74,8 @@ async function readInChild(
 async function readAndReport(mode: ReadMode, file: string): Promise<void> {
   const started = performance.now();
   let features = 0;
-  if (mode === 'streaming') {
-    const source = await openBoundaryFile(file, { layer: 'stations' });
+  if (mode === 'streaming' || mode === 'kml') {
+    const source = await openBoundaryFile(file, mode === 'kml' ? {} : { layer: 'stations' });
     try {
       for await (const _feature of source.features()) features += 1;
     } finally {
@@ -103,6 +106,32 @@ export function gridSquare(index: number, columns: number): number[][] {
     [x, y + 0.01],
     [x, y],
   ].map(([lon, lat]) => [Number(lon?.toFixed(5)), Number(lat?.toFixed(5))]);
+}
+
+/**
+ * Writes `count` squares of 0.01° (the grid of gridSquare with `columns` columns) as KML placemarks
+ * in one folder, each with a name and a station code in ExtendedData, piece by piece.
+ */
+export async function writeKmlGrid(file: string, count: number, columns: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">');
+  await write('<Document><Folder><name>Stations</name>\n');
+  for (let index = 0; index < count; index += 1) {
+    const coordinates = gridSquare(index, columns)
+      .map(([lon, lat]) => `${lon},${lat},0`)
+      .join(' ');
+    await write(
+      `<Placemark><name>Station ${index}</name><ExtendedData><Data name="station_code"><value>S${index}</value>` +
+        '</Data></ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>' +
+        `${coordinates}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>\n`,
+    );
+  }
+  await write('</Folder></Document></kml>\n');
+  out.end();
+  await once(out, 'finish');
 }
 
 /** Writes `count` squares of 0.01° as one GeometryCollection, objects before arcs, piece by piece. */

@@ -287,6 +287,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       enqueueCaseOutbox,
       districtLocator,
       clocks.settings,
+      clocks.prompt,
     ),
     publicRegister: new PublicRegisterService(db, {
       register: repositories.publicRegister,

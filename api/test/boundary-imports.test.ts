@@ -5,13 +5,16 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../../etl/test/support/database.js';
 import { writeTestShapefile } from '../../etl/test/support/shapefile-writer.js';
-import { redrawLahoreKasurBorder } from './support/boundary-files.js';
+import { extendLahoreAcrossBorder, redrawLahoreKasurBorder } from './support/boundary-files.js';
 import { lahoreReport } from './support/duty-officers.js';
 import { FakeSmsGateway } from './support/fake-sms-gateway.js';
 import { signIn, startTestPlatform, type TestPlatform, waitFor } from './support/platform.js';
 
 // Uploads above this many bytes are rejected; small, so that the limit can be tested cheaply.
 const MAX_UPLOAD_BYTES = 1024 * 1024;
+// Deadline lengths other than the defaults, so a test can tell that the configured ones were used.
+const FIR_DEADLINE_MINUTES = 95;
+const CONTACT_DEADLINE_MINUTES = 47;
 const KASUR_DPO_PHONE = '+923001110011';
 const LAHORE_DPO_PHONE = '+923001110012';
 const LAHORE_RPO_PHONE = '+923001110013';
@@ -32,6 +35,8 @@ beforeAll(async () => {
       SMS_DRIVER: 'http',
       SMS_HTTP_URL: gateway.url,
       MAX_BOUNDARY_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      FIR_DEADLINE_MINUTES: String(FIR_DEADLINE_MINUTES),
+      CONTACT_DEADLINE_MINUTES: String(CONTACT_DEADLINE_MINUTES),
     });
     return scratch;
   }));
@@ -454,6 +459,21 @@ describe('publishing and rolling back', () => {
     return db('case_events').where({ case_id: caseId, kind }).orderBy('id');
   }
 
+  /** Waits for the two SMS that tell the Lahore DPO and RPO that a version moved a case to them. */
+  async function lahoreReroutingSms(trackingCode: string, versionId: number) {
+    return waitFor(
+      async () => {
+        const sms = gateway.delivered.filter(
+          (message) =>
+            message.body.includes(trackingCode) && message.body.includes(`boundary version ${versionId}`),
+        );
+        return sms.length >= 2 ? sms : undefined;
+      },
+      15_000,
+      'the re-routing SMS to the Lahore DPO and RPO',
+    );
+  }
+
   it('re-routes open cases on publish and back on rollback', async () => {
     const moving = await report(strip.lon, strip.lat);
     expect(moving.district).toBe('PK-PB-KASUR');
@@ -504,18 +524,7 @@ describe('publishing and rolling back', () => {
     expect(await events(transferred.id, 'rerouted')).toEqual([]);
     expect(await events(staying.id, 'rerouted')).toEqual([]);
 
-    const alerted = await waitFor(
-      async () => {
-        const sms = gateway.delivered.filter(
-          (message) =>
-            message.body.includes(moving.trackingCode) &&
-            message.body.includes(`boundary version ${versionId}`),
-        );
-        return sms.length >= 2 ? sms : undefined;
-      },
-      15_000,
-      'the re-routing SMS to the Lahore DPO and RPO',
-    );
+    const alerted = await lahoreReroutingSms(moving.trackingCode, versionId);
     expect(alerted.map((message) => message.to).sort()).toEqual([LAHORE_DPO_PHONE, LAHORE_RPO_PHONE].sort());
     expect(alerted.every((message) => !message.body.includes('Test Child'))).toBe(true);
 
@@ -563,6 +572,102 @@ describe('publishing and rolling back', () => {
     );
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('BOUNDARY_DRAFT_OUTDATED');
+  });
+
+  it('starts the clocks of a case leaving the unassigned queue', async () => {
+    const extension = await extendLahoreAcrossBorder(db);
+    const { lon, lat } = extension.newPoint;
+    const unassigned = async () =>
+      (await call('GET', '/api/cases/unassigned', cookies.supervisor)).body.cases.map((item: any) => item.id);
+    const clocks = async (caseId: string) =>
+      db('case_deadlines')
+        .where({ case_id: caseId })
+        .orderBy('duty')
+        .select('duty', 'started_at', 'due_at', 'done_at');
+
+    const outside = await report(lon, lat);
+    expect(outside.district).toBeUndefined();
+    expect(await unassigned()).toContain(outside.id);
+    expect(await clocks(outside.id)).toEqual([]);
+
+    const draftPath = join(directory, 'lahore-across-border.geojson');
+    writeFileSync(draftPath, JSON.stringify(extension.collection));
+    const created = await upload(cookies.gisPunjab, [draftPath], { replace: 'same-code' });
+    expect(created.status).toBe(201);
+    const versionId = created.body.versionId as number;
+    const liveBefore = (await db('boundary_versions').where({ status: 'live' }).first('id')).id;
+
+    const published = await call('POST', `/api/boundary-imports/${versionId}/publish`, cookies.gisPunjab, {});
+    expect(published.status).toBe(200);
+    expect(published.body.rerouted).toEqual([
+      { caseId: outside.id, fromDistrict: null, toDistrict: 'PK-PB-LAHORE' },
+    ]);
+    expect(await caseDistrict(outside.id)).toBe('PK-PB-LAHORE');
+    expect(await unassigned()).not.toContain(outside.id);
+    const [moved] = await events(outside.id, 'rerouted');
+    expect(moved?.details).toMatchObject({
+      fromDistrict: null,
+      toDistrict: 'PK-PB-LAHORE',
+      action: 'publish',
+    });
+
+    // Alerted like a report routed at intake: the DPO and RPO of Lahore, on the dashboard and by SMS.
+    const alerts = await db('alerts as a')
+      .join('jurisdictions as j', 'j.id', 'a.jurisdiction_id')
+      .where({ 'a.case_id': outside.id })
+      .orderBy('a.post')
+      .select('a.post', 'j.code');
+    expect(alerts).toEqual([
+      { post: 'DPO', code: 'PK-PB-LAHORE' },
+      { post: 'RPO', code: 'PK-PB-LAHORE-DIV' },
+    ]);
+    const alerted = await lahoreReroutingSms(outside.trackingCode, versionId);
+    expect(alerted.map((message) => message.to).sort()).toEqual([LAHORE_DPO_PHONE, LAHORE_RPO_PHONE].sort());
+
+    // Both clocks start at the publish time and run for the configured lengths.
+    const version = await db('boundary_versions').where({ id: versionId }).first('published_at');
+    const started = await clocks(outside.id);
+    expect(started.map((clock) => clock.duty)).toEqual(['contact', 'fir']);
+    for (const clock of started) {
+      expect(clock.started_at.getTime()).toBe(version.published_at.getTime());
+      expect(clock.done_at).toBeNull();
+    }
+    const minutes = (clock: { started_at: Date; due_at: Date }) =>
+      (clock.due_at.getTime() - clock.started_at.getTime()) / 60_000;
+    expect(minutes(started[0])).toBe(CONTACT_DEADLINE_MINUTES);
+    expect(minutes(started[1])).toBe(FIR_DEADLINE_MINUTES);
+    const prompt = await test.platform.deadlineQueue.getJob(`deadline-${outside.id}-fir-RPO`);
+    expect(prompt?.data).toEqual({ caseId: outside.id, duty: 'fir', level: 'RPO' });
+    expect(await test.platform.deadlineQueue.getJob(`deadline-${outside.id}-contact-RPO`)).toBeDefined();
+
+    // The Lahore DPO registers the FIR, which finishes the FIR clock.
+    for (const transition of [
+      { to: 'acknowledged' },
+      { to: 'fir_registered', firNumber: '412/26', policeStation: 'Wahga' },
+    ]) {
+      const moved = await call('POST', `/api/cases/${outside.id}/transitions`, cookies.dpo, transition);
+      expect(moved.status).toBe(201);
+    }
+
+    // Rolling back puts the case in the unassigned queue again. The finished FIR clock stays; the
+    // running contact clock is removed, because no district owns the case any more.
+    const rolledBack = await call('POST', '/api/boundary-versions/rollback', cookies.gisPunjab, {});
+    expect(rolledBack.status).toBe(200);
+    expect(rolledBack.body.versionId).toBe(liveBefore);
+    expect(rolledBack.body.rerouted).toEqual([
+      { caseId: outside.id, fromDistrict: 'PK-PB-LAHORE', toDistrict: null },
+    ]);
+    expect(await caseDistrict(outside.id)).toBeNull();
+    expect(await unassigned()).toContain(outside.id);
+    const back = await events(outside.id, 'rerouted');
+    expect(back[1]?.details).toMatchObject({
+      fromDistrict: 'PK-PB-LAHORE',
+      toDistrict: null,
+      action: 'rollback',
+    });
+    const left = await clocks(outside.id);
+    expect(left.map((clock) => clock.duty)).toEqual(['fir']);
+    expect(left[0]?.done_at).not.toBeNull();
   });
 
   it('refuses to publish a version that is not a draft', async () => {

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wkx from 'wkx';
 import { crsFromWkt, sridFromCrsName } from '../src/readers/crs-names.js';
 import { encodingOfCpg } from '../src/readers/dbf-file.js';
@@ -12,6 +15,7 @@ import { openBoundaryFile } from '../src/readers/open-boundary-file.js';
 import { type BoundarySource, LayerChoiceError, type SourceFeature } from '../src/readers/source.js';
 import { writeTestShapefile } from './support/shapefile-writer.js';
 
+const run = promisify(execFile);
 const directory = mkdtempSync(join(tmpdir(), 'talash-readers-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
@@ -230,6 +234,247 @@ describe('KML reader', () => {
       'Model Town Police Station',
     ]);
   });
+});
+
+describe('KML reader, placemark content', () => {
+  const ring = (x: number, y: number, size = 0.01) =>
+    square(x, y, size)
+      .map(([lon, lat]) => `${lon},${lat}`)
+      .join(' ');
+
+  it('keeps null and empty geometries in place', async () => {
+    const file = write(
+      'nulls.kml',
+      `<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>A</name><Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(74, 31)}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>B</name><ExtendedData><Data name="code"><value>B1</value></Data></ExtendedData></Placemark>
+<Placemark><name>C</name><Polygon/></Placemark>
+<Placemark><name>D</name><ExtendedData><Data name="code"><value>D1</value></Data></ExtendedData>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(74.1, 31)}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Document></kml>`,
+    );
+    const { features } = await readAll(file);
+    expect(features.map((feature) => feature.index)).toEqual([0, 1, 2, 3]);
+    expect(features.map((feature) => feature.properties.name)).toEqual(['A', 'B', 'C', 'D']);
+    expect(features[1]?.geometry).toBeNull();
+    expect(features[1]?.properties.code).toBe('B1');
+    expect(features[2]?.geometry).toEqual({ type: 'Polygon', coordinates: [] });
+    expect(features[3]?.properties.code).toBe('D1');
+    expect(features[3]?.geometry).toEqual({ type: 'Polygon', coordinates: [square(74.1, 31, 0.01)] });
+  });
+
+  it('reads holes, 3D tuples and several polygons', async () => {
+    const outer = '74,31,120\n\t74,31.1,120   74.1,31.1,120\n74.1 , 31 , 120 74,31,120';
+    const hole = ring(74.02, 31.02, 0.02);
+    const file = write(
+      'holes.kml',
+      `<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>Holed</name><Polygon>
+  <outerBoundaryIs><LinearRing><coordinates>${outer}</coordinates></LinearRing></outerBoundaryIs>
+  <innerBoundaryIs><LinearRing><coordinates>${hole}</coordinates></LinearRing></innerBoundaryIs>
+</Polygon></Placemark>
+<Placemark><name>Split</name><MultiGeometry>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(75, 31)}</coordinates></LinearRing></outerBoundaryIs></Polygon>
+  <MultiGeometry><Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(75.1, 31)}</coordinates></LinearRing></outerBoundaryIs></Polygon></MultiGeometry>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(75.2, 31)}</coordinates></LinearRing></outerBoundaryIs></Polygon>
+</MultiGeometry></Placemark>
+</Document></kml>`,
+    );
+    const { features } = await readAll(file);
+    expect(features[0]?.geometry).toEqual({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [74, 31],
+          [74, 31.1],
+          [74.1, 31.1],
+          [74.1, 31],
+          [74, 31],
+        ],
+        square(74.02, 31.02, 0.02),
+      ],
+    });
+    expect(features[1]?.geometry).toEqual({
+      type: 'GeometryCollection',
+      geometries: [75, 75.1, 75.2].map((x) => ({ type: 'Polygon', coordinates: [square(x, 31, 0.01)] })),
+    });
+  });
+
+  it('closes open rings and rejects bad tuples', async () => {
+    const file = write(
+      'rings.kml',
+      `<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>Open</name><Polygon><outerBoundaryIs><LinearRing><coordinates>73,30 73,30.1 73.1,30.1</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>Broken</name><Polygon><outerBoundaryIs><LinearRing><coordinates>74,31 74;31.1 74.1,31.1 74,31</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>Model</name><Model><Link><href>house.dae</href></Link></Model></Placemark>
+</Document></kml>`,
+    );
+    const { source, features } = await readAll(file);
+    expect(features[0]?.geometry).toEqual({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [73, 30],
+          [73, 30.1],
+          [73.1, 30.1],
+          [73, 30],
+        ],
+      ],
+    });
+    expect(source.warnings.join('\n')).toMatch(
+      /1 feature\(s\) had a polygon ring .* closed it \(features 0\)/,
+    );
+    expect(features[1]?.geometry).toBeNull();
+    expect(features[1]?.geometryError).toMatch(/invalid KML coordinate tuple "74;31\.1"/);
+    expect(features[2]?.geometry).toBeNull();
+    expect(features[2]?.geometryError).toMatch(/<Model> is not read/);
+  });
+
+  it('reads names, descriptions and typed SimpleData', async () => {
+    const file = write(
+      'attributes.kml',
+      `<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Schema name="districts" id="districts_schema">
+  <SimpleField name="code" type="string"/><SimpleField name="population" type="int"/><SimpleField name="active" type="bool"/>
+</Schema>
+<Placemark><name>Lahore</name><description><![CDATA[<b>Lahore</b> district]]></description>
+  <Style><LineStyle><color>ff0000ff</color></LineStyle></Style><styleUrl>#red</styleUrl>
+  <ExtendedData>
+    <Data name="name_ur"><displayName>Urdu</displayName><value>لاہور</value></Data>
+    <Data name="empty"/>
+    <SchemaData schemaUrl="#districts_schema">
+      <SimpleData name="code">007</SimpleData><SimpleData name="population">11126285</SimpleData>
+      <SimpleData name="active">1</SimpleData>
+    </SchemaData>
+  </ExtendedData>
+  <Point><coordinates>74.34,31.55,0</coordinates></Point>
+</Placemark>
+</Document></kml>`,
+    );
+    const { features } = await readAll(file);
+    expect(features[0]?.properties).toEqual({
+      name: 'Lahore',
+      description: '<b>Lahore</b> district',
+      name_ur: 'لاہور',
+      empty: '',
+      code: '007',
+      population: 11126285,
+      active: true,
+    });
+    expect(features[0]?.geometry).toEqual({ type: 'Point', coordinates: [74.34, 31.55] });
+  });
+
+  it('decodes the encoding its XML declaration names', async () => {
+    const text = (encoding: string) =>
+      `<?xml version="1.0" encoding="${encoding}"?>\n<kml><Document><Folder><name>اضلاع</name>` +
+      `<Placemark><name>ضلع لاہور</name><Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(74, 31)}` +
+      '</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Folder></Document></kml>';
+    const cases: [string, Buffer][] = [
+      ['windows-1256.kml', iconv.encode(text('windows-1256'), 'windows-1256')],
+      ['utf-16.kml', iconv.encode(text('UTF-16'), 'utf-16le', { addBOM: true })],
+      ['utf-8.kml', Buffer.from(text('UTF-8'), 'utf8')],
+    ];
+    for (const [name, bytes] of cases) {
+      const { source, features } = await readAll(write(name, bytes));
+      expect(features[0]?.properties.name, name).toBe('ضلع لاہور');
+      expect(features[0]?.properties.kml_folder, name).toBe('اضلاع');
+      expect(source.layers, name).toEqual([{ name: 'اضلاع', featureCount: 1 }]);
+    }
+  });
+
+  it('reads a KMZ archive', async () => {
+    const kmz = join(directory, 'stations.kmz');
+    const doc = write(
+      'doc.kml',
+      iconv.encode(
+        '<?xml version="1.0" encoding="windows-1256"?><kml><Document><Placemark><name>تھانہ ماڈل ٹاؤن</name>' +
+          `<Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(74.32, 31.48)}</coordinates>` +
+          '</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>',
+        'windows-1256',
+      ),
+    );
+    await run('zip', ['-q', '-j', kmz, doc]);
+    const { source, features } = await readAll(kmz);
+    expect(source.format).toBe('kml');
+    expect(features.map((feature) => feature.properties.name)).toEqual(['تھانہ ماڈل ٹاؤن']);
+    expect(features[0]?.geometry?.type).toBe('Polygon');
+  });
+
+  it('rejects malformed XML with its position', async () => {
+    await expect(
+      readAll(write('broken.kml', '<kml><Document><Placemark><name>A</Placemark></Document></kml>')),
+    ).rejects.toThrow(/broken\.kml is not a readable KML document \(.*1:\d+.*\)/);
+    await expect(readAll(write('gpx.kml', '<gpx><trk/></gpx>'))).rejects.toThrow(/root element is <gpx>/);
+    await expect(
+      readAll(write('klingon.kml', '<?xml version="1.0" encoding="x-klingon"?><kml/>')),
+    ).rejects.toThrow(/text encoding "x-klingon" \(XML declaration\) is unknown/);
+  });
+
+  it('names the folders when --layer is unknown', async () => {
+    const file = write(
+      'folders.kml',
+      `<kml><Document><Folder><name>Punjab</name><Placemark><name>A</name></Placemark></Folder></Document></kml>`,
+    );
+    await expect(readAll(file, { layer: 'Sindh' })).rejects.toThrow(
+      /has no folder "Sindh"; its folders are "Punjab"/,
+    );
+  });
+});
+
+describe('KML reader, large files', () => {
+  // 15,000 placemarks, about 5 MB.
+  const placemarks = 15_000;
+  let file: string;
+
+  beforeAll(() => {
+    const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<kml><Document><Folder><name>Stations</name>\n'];
+    for (let index = 0; index < placemarks; index += 1) {
+      const x = (67.5 + (index % 300) * 0.012).toFixed(3);
+      const y = (25.5 + Math.floor(index / 300) * 0.012).toFixed(3);
+      parts.push(
+        `<Placemark><name>Station ${index}</name><ExtendedData><Data name="station_code"><value>S${index}</value></Data>` +
+          `</ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>${x},${y},0 ${x},${y},0 ${x},${y},0 ` +
+          `${x},${y},0 ${x},${y},0 ${x},${y},0 ${x},${y},0 ${x},${y},0</coordinates></LinearRing></outerBoundaryIs>` +
+          '</Polygon></Placemark>\n',
+      );
+    }
+    parts.push('</Folder></Document></kml>\n');
+    file = write('stations.kml', parts.join(''));
+  });
+
+  it('yields features before reading the whole file', async () => {
+    const source = await openBoundaryFile(file);
+    try {
+      const features = source.features()[Symbol.asyncIterator]();
+      const first = await features.next();
+      expect(first.value?.properties.name).toBe('Station 0');
+      const progress = source.progress();
+      expect(progress.unit).toBe('bytes');
+      expect(progress.total).toBeGreaterThan(4_000_000);
+      expect(progress.done).toBeLessThan(progress.total / 10);
+      await features.return?.(undefined);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('reads a file larger than its heap limit', async () => {
+    // The old reader, which parsed the file into one DOM, ran out of heap here at 48 MB.
+    const script = fileURLToPath(new URL('./support/count-features.ts', import.meta.url));
+    const { stdout } = await run(process.execPath, [
+      '--max-old-space-size=32',
+      '--import',
+      'tsx',
+      script,
+      file,
+    ]);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+      features: number;
+      maxHeapMb: number;
+    };
+    expect(result.features).toBe(placemarks);
+    expect(result.maxHeapMb).toBeLessThan(32);
+  }, 120_000);
 });
 
 describe('TopoJSON reader', () => {

@@ -116,6 +116,15 @@ export class CaseReroutingRepository {
     }));
   }
 
+  /** Returns when `versionId` went live: the time of the publish or rollback in this transaction. */
+  async publishedAt(trx: Knex.Transaction, versionId: number): Promise<Date> {
+    const row = await trx('boundary_versions')
+      .where({ id: versionId })
+      .first<{ published_at: Date | null }>('published_at');
+    if (!row?.published_at) throw new Error(`boundary version ${versionId} has no publish time`);
+    return row.published_at;
+  }
+
   /** Stores one case's move with its alerts, outbox rows and case event; returns the outbox ids. */
   async moveCase(trx: Knex.Transaction, move: CaseMove): Promise<string[]> {
     const rows = await queryPrepared<{ outbox_ids: string[] | null }>(trx, 'reroute_case', REROUTE_CASE_SQL, [

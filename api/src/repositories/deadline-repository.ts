@@ -88,6 +88,14 @@ export class DeadlineRepository {
     return result.rows.map((row) => ({ duty: row.duty, dueAt: row.due_at }));
   }
 
+  /**
+   * Deletes the clocks of a case that are still running, for a case that left every district.
+   * Finished clocks stay. Returns how many were deleted.
+   */
+  async removeOpen(trx: Knex.Transaction, caseId: string): Promise<number> {
+    return trx('case_deadlines').where({ case_id: caseId }).whereNull('done_at').delete();
+  }
+
   /** Marks the open duties among `duties` done by the move into `state`. */
   async markDone(
     trx: Knex.Transaction,

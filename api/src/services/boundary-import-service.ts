@@ -15,6 +15,7 @@ import type { DeadlineSettings } from '../cases/deadlines.js';
 import { ApiError } from '../errors.js';
 import type { LiveDistrictLocatorHolder } from '../geofence/live-district-locator.js';
 import type { BoundaryUpload } from '../http/boundary-upload.js';
+import type { DeadlinePrompter } from '../jobs/deadline-queue.js';
 import { createLogger } from '../logger.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import type {
@@ -41,7 +42,7 @@ export interface BoundaryImportRequest {
 
 /** The result of a publish or rollback: the versions switched and the cases re-routed. */
 export interface BoundarySwitch extends PublishResult {
-  rerouted: Omit<ReroutedCase, 'outboxIds'>[];
+  rerouted: Omit<ReroutedCase, 'outboxIds' | 'startedClocks'>[];
 }
 
 /**
@@ -73,6 +74,8 @@ export class BoundaryImportService {
     private readonly locator: LiveDistrictLocatorHolder,
     /** Deadline lengths for the clocks of cases that a switch routes out of the unassigned queue. */
     private readonly deadlineSettings?: DeadlineSettings,
+    /** Queues the delayed escalation checks of those clocks; without it the deadline sweeper finds them. */
+    private readonly promptDeadlines?: DeadlinePrompter,
   ) {}
 
   /** Imports an upload as a draft and returns its report. The upload's files stay for the caller to remove. */
@@ -322,11 +325,24 @@ export class BoundaryImportService {
           'could not queue re-routing alerts; the sweeper will',
         ),
       );
+      if (item.startedClocks.length === 0 || !this.promptDeadlines) continue;
+      const prompts = item.startedClocks.map(({ duty, dueAt }) => ({
+        caseId: item.caseId,
+        duty,
+        level: 'RPO' as const,
+        at: dueAt,
+      }));
+      await this.promptDeadlines(prompts).catch((error: Error) =>
+        log.warn(
+          { caseId: item.caseId, err: error.message },
+          'could not queue the deadline prompts of a re-routed case; the sweeper will escalate',
+        ),
+      );
     }
     await this.refreshLocator(published.versionId);
     return {
       ...published,
-      rerouted: rerouted.map(({ outboxIds: _outboxIds, ...item }) => item),
+      rerouted: rerouted.map(({ outboxIds: _outboxIds, startedClocks: _startedClocks, ...item }) => item),
     };
   }
 

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings, dutyMinutes } from '../cases/deadlines.js';
+import {
+  DEFAULT_DEADLINE_SETTINGS,
+  type DeadlineDuty,
+  type DeadlineSettings,
+  dutyMinutes,
+} from '../cases/deadlines.js';
 import { createLogger } from '../logger.js';
 import type { Post } from '../repositories/case-repository.js';
 import type { CaseReroutingRepository, MovedCase } from '../repositories/case-rerouting-repository.js';
@@ -15,6 +20,8 @@ export interface ReroutedCase {
   fromDistrict: string | null;
   toDistrict: string | null;
   outboxIds: string[];
+  /** The clocks the move started, for a case that came from the unassigned queue; else empty. */
+  startedClocks: { duty: DeadlineDuty; dueAt: Date }[];
 }
 
 /**
@@ -23,18 +30,20 @@ export interface ReroutedCase {
  * moves there. The new district's DPO and the region's RPO are alerted by SMS and on the dashboard,
  * and the case timeline gets a `rerouted` event naming the version and the reason. A case that the
  * new version puts outside every district goes to the unassigned queue.
+ *
+ * Deadline clocks: a case moved from the unassigned queue into a district starts its FIR and
+ * contact clocks at the publish time (the new version's `published_at`), as a report routed at
+ * intake does, because its district is alerted then. A case moved between districts keeps its
+ * clocks unchanged, as a transfer does. A case moved into the unassigned queue loses its open
+ * clocks, because no DPO or RPO owns the duty and the deadline sweeper could not escalate it. Its
+ * finished clocks, breaches and escalations stay, and a later version that routes the case into a
+ * district starts new clocks.
  */
-// A case moved here from the unassigned queue starts its FIR and contact clocks now, as a report
-// routed at intake does: its district is alerted in this transaction. A case that had clocks keeps
-// them unchanged, as a transfer does.
-// NOTE: no test covers that start yet; it needs a boundary version that takes in a point lying
-// outside every district of the version before.
 export class CaseRerouting {
   constructor(
     private readonly repository: CaseReroutingRepository,
     private readonly deadlines: DeadlineRepository,
     private readonly deadlineSettings: DeadlineSettings = DEFAULT_DEADLINE_SETTINGS,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async rerouteInTransaction(
@@ -43,6 +52,8 @@ export class CaseRerouting {
   ): Promise<ReroutedCase[]> {
     await this.repository.lockCases(trx);
     const moved = await this.repository.findMovedCases(trx, change.fromVersionId, change.toVersionId);
+    const publishedAt =
+      moved.length > 0 ? await this.repository.publishedAt(trx, change.toVersionId) : undefined;
 
     const rerouted: ReroutedCase[] = [];
     for (const item of moved) {
@@ -66,14 +77,23 @@ export class CaseRerouting {
           by: change.by,
         },
       });
-      if (item.to && !item.from) {
-        await this.deadlines.start(trx, item.id, this.now(), dutyMinutes(this.deadlineSettings));
+      let startedClocks: ReroutedCase['startedClocks'] = [];
+      if (item.to && !item.from && publishedAt) {
+        startedClocks = await this.deadlines.start(
+          trx,
+          item.id,
+          publishedAt,
+          dutyMinutes(this.deadlineSettings),
+        );
+      } else if (!item.to) {
+        await this.deadlines.removeOpen(trx, item.id);
       }
       rerouted.push({
         caseId: item.id,
         fromDistrict: item.from?.code ?? null,
         toDistrict: item.to?.district.code ?? null,
         outboxIds,
+        startedClocks,
       });
       log.info(
         {

@@ -47,3 +47,51 @@ export async function redrawLahoreKasurBorder(db: Knex): Promise<BorderRedraw> {
     movedPoint: { lon: row.lon, lat: row.lat },
   };
 }
+
+/** A GeoJSON FeatureCollection with Lahore grown past the border, and a point only it covers. */
+export interface BorderExtension {
+  collection: { type: 'FeatureCollection'; features: object[] };
+  /** A point outside every live district, inside the grown Lahore. */
+  newPoint: { lon: number; lat: number };
+}
+
+/**
+ * Builds, from the live boundaries, Lahore district with a square of 0.01° added around a point
+ * within 0.05° of it that lies outside every live district (across the border with India). The
+ * feature carries `code`, `name` and `name_ur`, so an import with replace=same-code changes only
+ * Lahore.
+ */
+export async function extendLahoreAcrossBorder(db: Knex): Promise<BorderExtension> {
+  const result = await db.raw(
+    `WITH live AS (
+       SELECT j.code, j.name_ur, j.geom FROM jurisdictions j
+       JOIN boundary_versions v ON v.id = j.version_id AND v.status = 'live'
+       WHERE j.level = 'district'
+     ),
+     lahore AS (SELECT name_ur, geom FROM live WHERE code = 'PK-PB-LAHORE'),
+     outside AS (
+       SELECT ST_PointOnSurface(ST_Difference(
+         ST_Buffer(l.geom, 0.05),
+         (SELECT ST_Union(ST_Buffer(d.geom, 0.01)) FROM live d WHERE ST_DWithin(d.geom, l.geom, 0.1))
+       )) AS point
+       FROM lahore l
+     )
+     SELECT l.name_ur, ST_X(o.point) AS lon, ST_Y(o.point) AS lat,
+            ST_AsGeoJSON(ST_Union(l.geom, ST_Expand(o.point, 0.005)))::json AS geometry
+     FROM lahore l, outside o`,
+  );
+  const row = result.rows[0];
+  return {
+    collection: {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { code: 'PK-PB-LAHORE', name: 'Lahore', name_ur: row.name_ur },
+          geometry: row.geometry,
+        },
+      ],
+    },
+    newPoint: { lon: row.lon, lat: row.lat },
+  };
+}

@@ -63,6 +63,8 @@ function detectFormat(file: string): DetectedFormat {
   const extension = extname(file).toLowerCase();
   if (['.shp', '.shx', '.dbf', '.prj', '.cpg'].includes(extension)) return 'shapefile';
   if (extension === '.topojson') return 'topojson';
+  // By extension too, because a UTF-16 KML does not start with the byte "<".
+  if (extension === '.kml') return 'kml';
   if (text.startsWith('{')) return /"type"\s*:\s*"Topology"/.test(text) ? 'topojson' : 'geojson';
   if (text.startsWith('<')) return 'kml';
   if (['.csv', '.tsv', '.txt'].includes(extension)) return 'csv';
