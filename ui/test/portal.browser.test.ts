@@ -243,6 +243,36 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
     expect(home).toContain(child.publicId);
     expect(home).not.toContain('Portal Reporter');
     expect(home).not.toContain('+923001112233');
+    expect(html).toContain('<meta property="og:locale" content="en_PK">');
+
+    // The Urdu link (?lang=ur) gets Urdu tags, an Urdu preview image and an Urdu page.
+    const urduHtml = await (await fetch(`${platform.baseUrl}/register/${child.publicId}?lang=ur`)).text();
+    expect(urduHtml).toContain('<html lang="ur" dir="rtl">');
+    expect(urduHtml).toContain('<meta property="og:locale" content="ur_PK">');
+    expect(urduHtml).toContain('<meta property="og:locale:alternate" content="en_PK">');
+    expect(urduHtml).toContain(`<meta property="og:title" content="گمشدہ: Shared${suffix}، ۸ سال">`);
+    expect(urduHtml).toContain(`content="${platform.baseUrl}/register/${child.publicId}?lang=ur"`);
+    expect(urduHtml).toContain(
+      `content="${platform.baseUrl}/api/register/${child.publicId}/preview.jpg?lang=ur"`,
+    );
+    expect(urduHtml).toContain('لاہور');
+    expect(urduHtml).not.toContain('Portal Reporter');
+
+    const englishImage = await (
+      await fetch(`${platform.baseUrl}/api/register/${child.publicId}/preview.jpg`)
+    ).bytes();
+    const urduImage = await fetch(`${platform.baseUrl}/api/register/${child.publicId}/preview.jpg?lang=ur`);
+    expect(urduImage.status).toBe(200);
+    const urduBytes = Buffer.from(await urduImage.bytes());
+    expect(await sharp(urduBytes).metadata()).toMatchObject({ format: 'jpeg', width: 1200, height: 630 });
+    expect(urduBytes.equals(Buffer.from(englishImage))).toBe(false);
+
+    // A visitor whose portal is in English opens the shared Urdu link in Urdu.
+    const page = await newPage({ language: 'en' });
+    await page.goto(`${platform.baseUrl}/register/${child.publicId}?lang=ur`);
+    await expectPageLanguage(page, 'ur');
+    await page.getByRole('button', { name: ur.portal.child.seenIt }).waitFor();
+    await page.context().close();
   });
 
   for (const language of LANGUAGES) {
