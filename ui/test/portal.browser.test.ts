@@ -1,8 +1,10 @@
 // The public portal in a real Chromium against the real API, PostGIS, Redis and the proof-of-work
 // challenge. It covers the register on a slow connection and a child's page with its share tags. It
-// covers a report kept as a draft through a reload and an outage, a recovered child leaving the
-// register and a sighting reaching two districts. Last come tracking with the reporter's additions and
-// takedown, and axe-core on every public page.
+// covers a report kept as a draft through a reload and an outage, and the report form opening offline
+// from the service worker. It covers the register's search, map and share links, a recovered child
+// leaving the register, and sightings reaching the right districts. Last come tracking with the
+// reporter's additions and takedown, and axe-core on every public page. Every flow runs in English
+// and in Urdu.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -145,6 +147,33 @@ function jpeg(background: string): Promise<Buffer> {
     .toBuffer();
 }
 
+/** Fills the report form below the child's name, through the labels of the page's language; the place is in Lahore. */
+async function fillReportFields(
+  page: Page,
+  language: Language,
+  fields: { childAge: string; childSex: string; seenAt: string; reporterName: string; reporterPhone: string },
+): Promise<void> {
+  const report = DICTIONARIES[language].portal.report;
+  await page.getByLabel(report.childAge).fill(fields.childAge);
+  await page.getByLabel(report.childSex).selectOption(fields.childSex);
+  await page.getByLabel(report.seenAt).fill(fields.seenAt);
+  await page.getByLabel(report.latitude).fill('31.52040');
+  await page.getByLabel(report.longitude).fill('74.35870');
+  await page.getByLabel(report.reporterName).fill(fields.reporterName);
+  await page.getByLabel(report.reporterPhone).fill(fields.reporterPhone);
+}
+
+/** Lists the URLs in every Cache Storage cache of the page's origin. */
+function cachedUrls(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const urls: string[] = [];
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+    }
+    return urls;
+  });
+}
+
 /** Runs axe-core in the page; returns the serious and critical violations with their targets. */
 async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not block.
@@ -285,13 +314,13 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
       await expectPageLanguage(page, language);
       await page.getByRole('heading', { name: report.heading, level: 2 }).waitFor();
       await page.getByLabel(report.childName).fill(`Draft${language}${suffix}`);
-      await page.getByLabel(report.childAge).fill('6');
-      await page.getByLabel(report.childSex).selectOption('male');
-      await page.getByLabel(report.seenAt).fill('2026-12-03T09:30');
-      await page.getByLabel(report.latitude).fill('31.52040');
-      await page.getByLabel(report.longitude).fill('74.35870');
-      await page.getByLabel(report.reporterName).fill('Draft Reporter');
-      await page.getByLabel(report.reporterPhone).fill('0300-7778899');
+      await fillReportFields(page, language, {
+        childAge: '6',
+        childSex: 'male',
+        seenAt: '2026-12-03T09:30',
+        reporterName: 'Draft Reporter',
+        reporterPhone: '0300-7778899',
+      });
       const photoInput = page.getByLabel(report.photo, { exact: true });
       await photoInput.setInputFiles({
         name: 'child.jpg',
@@ -351,6 +380,70 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
       expect(stored.idempotency_key).toMatch(/^[0-9a-f]{32}$/);
       expect(await page.evaluate(() => localStorage.getItem('talash.reportDraft'))).toBeNull();
       expect(await page.evaluate(() => localStorage.getItem('talash.reportSubmissionKey'))).toBeNull();
+      await page.context().close();
+    });
+
+    it(`opens the report form offline after one visit (${language})`, async () => {
+      const report = t.portal.report;
+      const name = `Offline${language}${suffix}`;
+      const page = await newPage({ language });
+      await page.goto(`${platform.baseUrl}/report`);
+      await page.getByLabel(report.childName).fill(name);
+      // The service worker has kept the shell once it is active and controls the page.
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+      if (language === 'ur') {
+        // The Urdu font loaded before the worker took over is kept too.
+        await expect
+          .poll(async () => (await cachedUrls(page)).some((url) => /nastaliq.*\.woff2$/.test(url)))
+          .toBe(true);
+      }
+
+      await page.context().setOffline(true);
+      const offlineLoad = await page.reload();
+      expect(offlineLoad?.fromServiceWorker()).toBe(true);
+      await page.getByTestId('draft-restored').waitFor();
+      await expectPageLanguage(page, language);
+      expect(await page.getByLabel(report.childName).inputValue()).toBe(name);
+
+      // The rest of the form is filled offline and survives another offline reload.
+      await fillReportFields(page, language, {
+        childAge: '5',
+        childSex: 'female',
+        seenAt: '2026-12-04T18:15',
+        reporterName: 'Offline Reporter',
+        reporterPhone: '0300-4445566',
+      });
+      await page.reload();
+      await page.getByTestId('draft-restored').waitFor();
+      expect(await page.getByLabel(report.childAge).inputValue()).toBe('5');
+      expect(await page.getByLabel(report.reporterPhone).inputValue()).toBe('0300-4445566');
+      await page.getByRole('button', { name: report.submit }).click();
+      expect(await page.getByRole('alert').textContent()).toBe(report.offline);
+
+      // Other portal pages open offline from the same shell, without the register's data.
+      await page.goto(`${platform.baseUrl}/`);
+      await page.getByRole('heading', { name: t.portal.register.heading, level: 2 }).waitFor();
+      expect(await page.locator('#register-first-page').count()).toBe(0);
+
+      await page.context().setOffline(false);
+      await page.goto(`${platform.baseUrl}/report`);
+      await page.getByTestId('draft-restored').waitFor();
+      await page.getByRole('button', { name: report.submit }).click();
+      const code = await page.getByTestId('tracking-code').textContent({ timeout: 20_000 });
+      const stored = await platform.platform
+        .db('cases')
+        .where({ tracking_code: code })
+        .first('child_name', 'child_age');
+      expect(stored).toEqual({ child_name: name, child_age: 5 });
+
+      // No API answer was kept, and the kept shell holds no child of the register.
+      const cached = await cachedUrls(page);
+      expect(cached).toContain(`${platform.baseUrl}/report`);
+      expect(cached.filter((url) => new URL(url).pathname.startsWith('/api/'))).toEqual([]);
+      const shell = await page.evaluate(async () => (await caches.match('/report'))?.text());
+      expect(shell).toContain('<div id="app">');
+      expect(shell).not.toContain('register-first-page');
       await page.context().close();
     });
 

@@ -84,6 +84,10 @@ export function mountPortalPages(
     express.static(uiDirectory, {
       index: false,
       maxAge: '1h',
+      // The service worker's script names the files of the current build, so browsers must re-check it.
+      setHeaders: (response, filePath) => {
+        if (path.basename(filePath) === 'sw.js') response.setHeader('cache-control', 'no-cache');
+      },
     }),
   );
 
