@@ -46,9 +46,19 @@ export function portalServiceWorker(entryName = 'portal'): Plugin {
   return {
     name: 'talash-portal-service-worker',
     apply: 'build',
+    // After Vite's own build plugins, so the bundle already holds the written index.html.
+    enforce: 'post',
     async generateBundle(_options, bundle) {
       const urls = portalFiles(bundle, entryName);
-      const build = createHash('sha256').update(urls.join('\n')).digest('hex').slice(0, 12);
+      // The id changes with the page too, so a new index.html replaces the cached shell.
+      const page = bundle['index.html'];
+      if (page?.type !== 'asset') throw new Error('the build has no index.html to name the cache after');
+      const pageSource = String(page.source);
+      const build = createHash('sha256')
+        .update(urls.join('\n'))
+        .update(pageSource)
+        .digest('hex')
+        .slice(0, 12);
 
       const source = await readFile(SOURCE, 'utf8');
       const { code } = await transformWithOxc(source, SOURCE, { lang: 'ts' });

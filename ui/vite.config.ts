@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
-import { portalServiceWorker } from './service-worker-plugin';
+import { portalServiceWorker } from './service-worker-plugin.ts';
 
 const uiRoot = path.dirname(fileURLToPath(import.meta.url));
 

@@ -2,7 +2,7 @@
 // with the app as WOFF (@fontsource/noto-nastaliq-urdu). The FreeType inside sharp 0.35's libvips
 // did not load the WOFF file given as `fontfile`, so this module unpacks it to a TrueType file once.
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,14 @@ async function writeTrueTypeCopy(): Promise<string> {
   const woff = await readFile(woffPath);
   const digest = createHash('sha256').update(woff).digest('hex').slice(0, 12);
   const target = path.join(os.tmpdir(), `talash-noto-nastaliq-urdu-400-${digest}.ttf`);
+  // The name carries the WOFF file's hash, so a file already there was made from this very font.
+  if (
+    await access(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    return target;
 
   // Written under a unique name and renamed, so a concurrent process never reads half a file.
   const partial = `${target}.${process.pid}.${Date.now()}`;
