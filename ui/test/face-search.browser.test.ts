@@ -1,5 +1,6 @@
 // The face search page in a real Chromium against the real API, face model and faiss: upload another
 // photo of a published child, see the result card in English and in Urdu, and report a sighting from it.
+// The public portal's /search page does the same in both languages, with the one-tap sighting.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +18,8 @@ import {
   startFacePlatform,
 } from '../../api/test/support/faces.js';
 import { createTestAccount, signIn, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
+import { en } from '../src/i18n/en';
+import { ur } from '../src/i18n/ur';
 
 const CHROMIUM = '/usr/bin/chromium';
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let published: { id: string; trackingCode: string };
+  let publicId: string;
   const childName = `Browser Face ${Date.now().toString(36)}`;
   const pageErrors: string[] = [];
   let sightingId: string;
@@ -43,6 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
     published = await reportWithPhoto(platform, 'obama_1.jpg', childName);
     const cookie = await signIn(platform);
     expect((await postAsDispatcher(platform, cookie, `/api/cases/${published.id}/publish`)).status).toBe(200);
+    publicId = (await platform.platform.db('cases').where({ id: published.id }).first('public_id')).public_id;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -59,6 +64,18 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    // Test files share the database: close this file's open case with a face, so that later files'
+    // sightings of the same person do not match it.
+    if (platform && published) {
+      const dpo = await signIn(platform, 'dpo', 'PK-PB-LAHORE');
+      for (const step of [
+        { to: 'acknowledged' },
+        { to: 'fir_registered', firNumber: '7/26', policeStation: 'Model Town' },
+        { to: 'recovered' },
+      ]) {
+        await postAsDispatcher(platform, dpo, `/api/cases/${published.id}/transitions`, step);
+      }
+    }
     await platform?.stop();
     await detector?.close();
     if (indexDirectory) await rm(indexDirectory, { recursive: true, force: true });
@@ -170,4 +187,59 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
     });
     expect(pageErrors).toEqual([]);
   });
+
+  for (const [language, t] of [
+    ['en', en],
+    ['ur', ur],
+  ] as const) {
+    it(`searches from the portal and sends a sighting (${language})`, async () => {
+      const context = await browser.newContext({
+        viewport: { width: 360, height: 740 },
+        permissions: ['geolocation'],
+        geolocation: SIGHTING_PLACE,
+      });
+      await context.addInitScript((chosen) => localStorage.setItem('talash.language', chosen), language);
+      const portal = await context.newPage();
+      await portal.goto(`${platform.baseUrl}/search`);
+      await portal.getByRole('heading', { name: t.faceSearch.heading, level: 2 }).waitFor();
+      expect(await portal.locator('html').getAttribute('lang')).toBe(language);
+      expect(await portal.locator('html').getAttribute('dir')).toBe(language === 'ur' ? 'rtl' : 'ltr');
+
+      await portal.getByLabel(t.faceSearch.photoLabel, { exact: true }).setInputFiles({
+        name: 'obama_2.jpg',
+        mimeType: 'image/jpeg',
+        buffer: facePhoto('obama_2.jpg'),
+      });
+      await portal.getByRole('button', { name: t.faceSearch.submit, exact: true }).click();
+      const card = portal.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+      await card.waitFor({ timeout: 20_000 });
+      expect(await card.textContent()).toContain(t.faceSearch.possibleMatch);
+      expect(await card.getByRole('link', { name: t.portal.search.openChild }).getAttribute('href')).toBe(
+        `/register/${publicId}`,
+      );
+
+      // One tap opens the sighting form with the searched photo and the browser's location.
+      await card.getByRole('button', { name: t.faceSearch.reportSighting }).click();
+      await expect
+        .poll(() => card.getByLabel(t.sighting.latLabel).inputValue())
+        .toBe(SIGHTING_PLACE.latitude.toFixed(5));
+      await card.getByLabel(t.sighting.descriptionLabel).fill(`portal search ${language} ${childName}`);
+      await card.getByRole('button', { name: t.sighting.submit }).click();
+      const lahore = language === 'ur' ? 'لاہور' : 'Lahore';
+      await card
+        .getByRole('status')
+        .filter({ hasText: t.sighting.sent(lahore) })
+        .waitFor({ timeout: 20_000 });
+
+      const sighting = await platform.platform
+        .db('sightings')
+        .where({ description: `portal search ${language} ${childName}` })
+        .first('id', 'case_id');
+      expect(sighting.case_id).toBe(published.id);
+      expect(await platform.platform.db('sighting_photos').where({ sighting_id: sighting.id })).toHaveLength(
+        1,
+      );
+      await context.close();
+    });
+  }
 });

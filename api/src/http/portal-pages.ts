@@ -4,47 +4,50 @@ import compression from 'compression';
 import express, { type Express, type Request, type Response } from 'express';
 import { logger } from '../logger.js';
 import type { PublicRegisterService } from '../services/public-register-service.js';
+import {
+  registerShareText,
+  type SharedChild,
+  type ShareLanguage,
+  shareLanguage,
+} from '../services/register-share-text.js';
 import { publicIdSchema } from './register-input.js';
 
 const SOCIAL_META_MARKER = /<!-- social-meta:[^>]*-->/;
 /** Register entries on the portal's first page. RegisterPage.svelte requests the same number per page. */
 export const REGISTER_FIRST_PAGE_SIZE = 20;
 
-const SEX_WORDS: Record<string, string> = { female: 'girl', male: 'boy', other: 'child', unknown: 'child' };
-
 function escapeHtml(value: string): string {
   return value.replace(/[<>&"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-/** Builds the Open Graph and Twitter tags of a child's register page: the register's facts, no more. */
+/**
+ * Builds the Open Graph and Twitter tags of a child's register page: the register's facts, no more,
+ * in the page's language. The Urdu page's address and preview image carry `?lang=ur`.
+ */
 export function socialMetaTags(
   origin: string,
-  child: {
-    publicId: string;
-    name: string;
-    age: number;
-    sex: string;
-    district: { name: string } | null;
-    lastSeenOn: string;
-  },
+  child: SharedChild & { publicId: string },
+  language: ShareLanguage = 'en',
 ): string {
-  const title = `Missing: ${child.name}, ${child.age}`;
-  const description = `Missing ${SEX_WORDS[child.sex] ?? 'child'}, ${child.age} years, last seen ${child.lastSeenOn} in ${child.district?.name ?? 'Pakistan'}. Have you seen this child? Tell the police on Talash.`;
-  const pageUrl = `${origin}/register/${child.publicId}`;
-  const imageUrl = `${origin}/api/register/${child.publicId}/preview.jpg`;
+  const text = registerShareText(child, language);
+  const query = language === 'ur' ? '?lang=ur' : '';
+  const pageUrl = `${origin}/register/${child.publicId}${query}`;
+  const imageUrl = `${origin}/api/register/${child.publicId}/preview.jpg${query}`;
   const tags: [string, string, string][] = [
     ['property', 'og:type', 'article'],
     ['property', 'og:site_name', 'Talash'],
-    ['property', 'og:title', title],
-    ['property', 'og:description', description],
+    ['property', 'og:locale', text.locale],
+    ['property', 'og:locale:alternate', text.alternateLocale],
+    ['property', 'og:title', text.title],
+    ['property', 'og:description', text.description],
     ['property', 'og:url', pageUrl],
     ['property', 'og:image', imageUrl],
     ['property', 'og:image:width', '1200'],
     ['property', 'og:image:height', '630'],
-    ['property', 'og:image:alt', `Photo of ${child.name}`],
+    ['property', 'og:image:alt', text.imageAlt],
     ['name', 'twitter:card', 'summary_large_image'],
-    ['name', 'twitter:title', title],
-    ['name', 'twitter:description', description],
+    ['name', 'twitter:title', text.title],
+    ['name', 'twitter:description', text.description],
     ['name', 'twitter:image', imageUrl],
   ];
   return tags
@@ -64,12 +67,14 @@ export function mountPortalPages(
   publicOrigin: string | undefined,
 ): void {
   const portalHtml = readFileSync(path.join(uiDirectory, 'index.html'), 'utf8');
-  const sendPortal = (response: Response, status: number, meta: string, body = '') => {
+  const urduPortalHtml = portalHtml.replace('<html lang="en" dir="ltr">', '<html lang="ur" dir="rtl">');
+  const sendPortal = (response: Response, status: number, meta: string, body = '', language = 'en') => {
+    const html = language === 'ur' ? urduPortalHtml : portalHtml;
     response
       .status(status)
       .set('cache-control', 'no-cache')
       .type('html')
-      .send(portalHtml.replace(SOCIAL_META_MARKER, meta).replace('</body>', `${body}</body>`));
+      .send(html.replace(SOCIAL_META_MARKER, meta).replace('</body>', `${body}</body>`));
   };
 
   // Only the pages and assets are compressed: gzip would hold back the API's server-sent events.
@@ -79,6 +84,10 @@ export function mountPortalPages(
     express.static(uiDirectory, {
       index: false,
       maxAge: '1h',
+      // The service worker's script names the files of the current build, so browsers must re-check it.
+      setHeaders: (response, filePath) => {
+        if (path.basename(filePath) === 'sw.js') response.setHeader('cache-control', 'no-cache');
+      },
     }),
   );
 
@@ -96,7 +105,8 @@ export function mountPortalPages(
       const child = await register.findListed(parsed.data);
       if (!child) return sendPortal(response, 410, '<meta name="robots" content="noindex">');
       const origin = publicOrigin ?? `${request.protocol}://${request.get('host')}`;
-      sendPortal(response, 200, socialMetaTags(origin, child));
+      const language = shareLanguage(request.query.lang);
+      sendPortal(response, 200, socialMetaTags(origin, child, language), '', language);
     } catch (error) {
       logger.error(
         { err: error, publicId: parsed.data },

@@ -373,7 +373,7 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/register/{publicId}/preview.jpg',
     who: 'anyone',
-    summary: 'The 1200 × 630 share preview of a listed child (JPEG).',
+    summary: 'The 1200 × 630 share preview of a listed child (JPEG); `?lang=ur` renders it in Urdu.',
   },
   {
     method: 'post',

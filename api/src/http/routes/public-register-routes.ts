@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiError } from '../../errors.js';
 import type { PublicRegisterService } from '../../services/public-register-service.js';
 import { renderRegisterPreview } from '../../services/register-preview.js';
+import { shareLanguage } from '../../services/register-share-text.js';
 import { perMinuteLimit } from '../rate-limits.js';
 import { parseRegisterQuery, publicIdSchema } from '../register-input.js';
 import { parseOrThrow } from '../validation.js';
@@ -47,7 +48,7 @@ export function publicRegisterRoutes(
     const firstPhoto = entry.photos[0]
       ? await register.findPhoto(publicId, photoIdOf(entry.photos[0].url))
       : undefined;
-    const image = await renderRegisterPreview(entry, firstPhoto?.content);
+    const image = await renderRegisterPreview(entry, firstPhoto?.content, shareLanguage(request.query.lang));
     response.set('cache-control', 'no-store').type('image/jpeg').send(image);
   });
 
