@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { getisOrdGiStar } from '../api/src/analysis/getis-ord.js';
 import type { IncidentDraft } from '../api/src/analysis/incident-fields.js';
 import { seededRandom } from '../api/src/analysis/seeded-random.js';
+import { tileOf } from '../api/src/analysis/tile-coordinates.js';
 import { createDatabase } from '../api/src/database.js';
 import { BulkGeofencer } from '../api/src/geofence/bulk-geofencer.js';
 import { AnalysisRepository } from '../api/src/repositories/analysis-repository.js';
@@ -178,15 +179,6 @@ async function timeEach(runs: number, work: (run: number) => Promise<unknown>): 
     times.push(performance.now() - started);
   }
   return times.sort((left, right) => left - right);
-}
-
-function tileOf(lon: number, lat: number, z: number): { x: number; y: number } {
-  const n = 2 ** z;
-  const radians = (lat * Math.PI) / 180;
-  return {
-    x: Math.floor(((lon + 180) / 360) * n),
-    y: Math.floor(((1 - Math.log(Math.tan(radians) + 1 / Math.cos(radians)) / Math.PI) / 2) * n),
-  };
 }
 
 function formatMs(value: number): string {
