@@ -167,9 +167,18 @@ async function countsDifferingFromRecount(): Promise<number> {
      stored AS (
        SELECT level::integer, cell_x, cell_y, month, type, category, age_band, sex, count
        FROM analysis_cell_counts WHERE month >= '1997-01-01' AND month < '1998-01-01'
+     ),
+     type_recount AS (
+       SELECT level, cell_x, cell_y, month, type, sum(count)::integer AS count FROM recount GROUP BY 1, 2, 3, 4, 5
+     ),
+     type_stored AS (
+       SELECT level::integer, cell_x, cell_y, month, type, count
+       FROM analysis_cell_type_counts WHERE month >= '1997-01-01' AND month < '1998-01-01'
      )
      SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM stored) missing)
-          + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM recount) extra) AS differing`,
+          + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM recount) extra)
+          + (SELECT count(*) FROM (SELECT * FROM type_recount EXCEPT SELECT * FROM type_stored) missing)
+          + (SELECT count(*) FROM (SELECT * FROM type_stored EXCEPT SELECT * FROM type_recount) extra) AS differing`,
     [new Date(YEAR_START), new Date(YEAR_END)],
   );
   return Number(rows[0].differing);
@@ -286,6 +295,7 @@ describe('analysis counts', () => {
     await db('cases').where({ id: caseId }).delete();
     const { rows } = await db.raw(
       `SELECT (SELECT count(*) FROM analysis_cell_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
+            + (SELECT count(*) FROM analysis_cell_type_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
             + (SELECT count(*) FROM analysis_weekday_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
             + (SELECT count(*) FROM analysis_hour_counts WHERE month >= '1997-01-01' AND month < '1998-01-01') AS left_over`,
     );

@@ -28,9 +28,9 @@ export async function up(knex: Knex): Promise<void> {
     -- sum_lat place a cluster at the mean position of its incidents.
     CREATE TABLE analysis_cell_counts (
       level     smallint NOT NULL,
+      month     date NOT NULL,
       cell_x    integer NOT NULL,
       cell_y    integer NOT NULL,
-      month     date NOT NULL,
       type      text NOT NULL,
       category  text,
       age_band  text NOT NULL,
@@ -39,7 +39,20 @@ export async function up(knex: Knex): Promise<void> {
       sum_lon   float8 NOT NULL,
       sum_lat   float8 NOT NULL,
       CONSTRAINT analysis_cell_counts_key
-        UNIQUE NULLS NOT DISTINCT (level, cell_x, cell_y, month, type, category, age_band, sex)
+        UNIQUE NULLS NOT DISTINCT (level, month, cell_x, cell_y, type, category, age_band, sex)
+    );
+    -- The same counts summed over category, age band and sex, for the map without those filters: a
+    -- cell and month has up to 121 combinations of them, so this table has far fewer rows.
+    CREATE TABLE analysis_cell_type_counts (
+      level     smallint NOT NULL,
+      month     date NOT NULL,
+      cell_x    integer NOT NULL,
+      cell_y    integer NOT NULL,
+      type      text NOT NULL,
+      count     integer NOT NULL,
+      sum_lon   float8 NOT NULL,
+      sum_lat   float8 NOT NULL,
+      CONSTRAINT analysis_cell_type_counts_key PRIMARY KEY (level, month, cell_x, cell_y, type)
     );
 
     -- Incidents per month, ISO day of week (1 = Monday) or hour, and filter value, in Pakistan
@@ -98,9 +111,8 @@ export async function up(knex: Knex): Promise<void> {
         CREATE TEMP TABLE IF NOT EXISTS analysis_pending_changes (LIKE analysis_cell_counts) ON COMMIT DROP;
         TRUNCATE analysis_pending_changes;
         INSERT INTO analysis_pending_changes
-        SELECT l.level, analysis_cell_x(c.lon, l.level), analysis_cell_y(c.lat, l.level),
-               date_trunc('month', c.occurred_at AT TIME ZONE 'Asia/Karachi')::date,
-               c.type, c.category, c.age_band, c.sex, sum(c.sign), sum(c.sign * c.lon), sum(c.sign * c.lat)
+        SELECT l.level, date_trunc('month', c.occurred_at AT TIME ZONE 'Asia/Karachi')::date,
+               analysis_cell_x(c.lon, l.level), analysis_cell_y(c.lat, l.level), c.type, c.category, c.age_band, c.sex, sum(c.sign), sum(c.sign * c.lon), sum(c.sign * c.lat)
         FROM (%1$s) c (sign, type, category, occurred_at, lon, lat, age_band, sex)
           CROSS JOIN generate_series(${FIRST_COUNT_LEVEL}, ${LAST_COUNT_LEVEL}) AS l(level)
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
@@ -116,6 +128,18 @@ export async function up(knex: Knex): Promise<void> {
         WHERE p.count < 0 AND t.count = 0 AND t.level = p.level AND t.cell_x = p.cell_x
           AND t.cell_y = p.cell_y AND t.month = p.month AND t.type = p.type
           AND t.category IS NOT DISTINCT FROM p.category AND t.age_band = p.age_band AND t.sex = p.sex;
+        INSERT INTO analysis_cell_type_counts AS t
+        SELECT level, month, cell_x, cell_y, type, sum(count), sum(sum_lon), sum(sum_lat)
+        FROM analysis_pending_changes
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING sum(count) <> 0 OR sum(sum_lon) <> 0 OR sum(sum_lat) <> 0
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT analysis_cell_type_counts_key DO UPDATE
+          SET count = t.count + excluded.count, sum_lon = t.sum_lon + excluded.sum_lon,
+              sum_lat = t.sum_lat + excluded.sum_lat;
+        DELETE FROM analysis_cell_type_counts t USING analysis_pending_changes p
+        WHERE p.count < 0 AND t.count = 0 AND t.level = p.level AND t.month = p.month
+          AND t.cell_x = p.cell_x AND t.cell_y = p.cell_y AND t.type = p.type;
 
         CREATE TEMP TABLE IF NOT EXISTS analysis_pending_times (
           month date, day_of_week smallint, hour smallint, type text, category text, age_band text,
@@ -180,7 +204,7 @@ export async function up(knex: Knex): Promise<void> {
     CREATE FUNCTION analysis_counts_rebuild() RETURNS void
     LANGUAGE plpgsql AS $$
     BEGIN
-      TRUNCATE analysis_cell_counts, analysis_weekday_counts, analysis_hour_counts;
+      TRUNCATE analysis_cell_counts, analysis_cell_type_counts, analysis_weekday_counts, analysis_hour_counts;
       EXECUTE analysis_counts_sql(
         'SELECT 1, a.type, a.category, a.occurred_at, ST_X(a.place), ST_Y(a.place), a.age_band, a.sex
          FROM analysis_incidents a');
@@ -212,7 +236,9 @@ export async function up(knex: Knex): Promise<void> {
 
   // Counts of the rows already stored.
   await knex.raw('SELECT analysis_counts_rebuild()');
-  await knex.raw('ANALYZE analysis_cell_counts, analysis_weekday_counts, analysis_hour_counts');
+  await knex.raw(
+    'ANALYZE analysis_cell_counts, analysis_cell_type_counts, analysis_weekday_counts, analysis_hour_counts',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -235,7 +261,7 @@ export async function down(knex: Knex): Promise<void> {
     DROP FUNCTION IF EXISTS analysis_change_of(cases, integer);
     DROP FUNCTION IF EXISTS analysis_change_of(sightings, integer);
     DROP TYPE IF EXISTS analysis_change;
-    DROP TABLE IF EXISTS analysis_cell_counts, analysis_weekday_counts, analysis_hour_counts;
+    DROP TABLE IF EXISTS analysis_cell_counts, analysis_cell_type_counts, analysis_weekday_counts, analysis_hour_counts;
     DROP FUNCTION IF EXISTS analysis_cell_y(float8, integer);
     DROP FUNCTION IF EXISTS analysis_cell_x(float8, integer);
   `);

@@ -45,6 +45,21 @@ export interface Trends {
 export class AnalysisCountRepository {
   constructor(private readonly db: Knex) {}
 
+  /**
+   * Runs a query with PostgreSQL's JIT compiler off. The planner's cost estimate for these queries
+   * crosses jit_above_cost at national scale, and compiling then takes longer than the query itself.
+   */
+  private async rowsWithoutJit<Row = Record<string, unknown>>(
+    sql: string,
+    bindings: Knex.RawBinding[],
+  ): Promise<Row[]> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('SET LOCAL jit = off');
+      const { rows } = await trx.raw(sql, bindings);
+      return rows as Row[];
+    });
+  }
+
   /** Splits the time window of a filter into whole months and the partial months at its ends. */
   async window(filter: AnalysisFilter): Promise<CountedWindow> {
     if (!filter.from && !filter.to) return { counted: { firstMonth: null, endMonth: null }, edges: [] };
@@ -100,9 +115,14 @@ export class AnalysisCountRepository {
     if (window.counted) {
       const months = monthCondition(window.counted, 'c');
       const values = filterCondition(withoutWindow(filter), 'c', false);
+      // Without filters on category, age band or sex the counts summed over them serve the tile.
+      const table =
+        filter.category || filter.ageBand || filter.sex
+          ? 'analysis_cell_counts'
+          : 'analysis_cell_type_counts';
       parts.push(
         `SELECT c.cell_x, c.cell_y, c.type, c.count, c.sum_lon, c.sum_lat
-         FROM analysis_cell_counts c
+         FROM ${table} c
          WHERE c.level = ? AND c.cell_x BETWEEN ? AND ? AND c.cell_y BETWEEN ? AND ?
            AND ${months.sql} AND ${values.sql}`,
       );
@@ -120,7 +140,7 @@ export class AnalysisCountRepository {
       bindings.push(level, level, ...edges.bindings, ...values.bindings);
     }
 
-    const { rows } = await this.db.raw(
+    const rows = await this.rowsWithoutJit(
       `WITH tile AS (${TILE_SQL}),
        cells (cell_x, cell_y, type, count, sum_lon, sum_lat) AS (${parts.join(' UNION ALL ')}),
        features AS (
@@ -137,7 +157,7 @@ export class AnalysisCountRepository {
        SELECT ST_AsMVT(features, 'incidents', 4096, 'geom') AS tile FROM features WHERE geom IS NOT NULL`,
       bindings,
     );
-    return (rows[0]?.tile as Buffer | undefined) ?? Buffer.alloc(0);
+    return (rows[0] as { tile?: Buffer } | undefined)?.tile ?? Buffer.alloc(0);
   }
 
   /** Counts by month, ISO day of week and hour, from the counts and the partial months at the window's ends. */
@@ -174,7 +194,7 @@ export class AnalysisCountRepository {
       hourParts.push('SELECT extract(hour FROM at)::smallint, 1 FROM edges');
     }
 
-    const { rows } = await this.db.raw(
+    const rows = await this.rowsWithoutJit<{ kind: string; key: string; count: number }>(
       `WITH edges AS (${edgesSql}),
        weekdays (month, day_of_week, count) AS (${weekdayParts.join(' UNION ALL ')}),
        hours (hour, count) AS (${hourParts.join(' UNION ALL ')})
