@@ -78,7 +78,9 @@ function generatedIncidents(count: number): StoredIncident[] {
   return Array.from({ length: count }, () => {
     const place = pick(random, PLACES);
     const roll = random();
-    const type: IncidentDraft['type'] = roll < 0.5 ? 'abuse' : roll < 0.8 ? 'missing_child' : 'sighting';
+    let type: IncidentDraft['type'] = 'sighting';
+    if (roll < 0.5) type = 'abuse';
+    else if (roll < 0.8) type = 'missing_child';
     return {
       type,
       category: type === 'abuse' ? pick(random, CATEGORIES) : null,

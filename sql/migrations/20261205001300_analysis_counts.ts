@@ -9,7 +9,7 @@ export const FIRST_COUNT_LEVEL = 6;
 export const LAST_COUNT_LEVEL = 12;
 
 // Counts of the analysis_incidents view kept in step with incidents, cases and sightings by statement
-// triggers, so that low-zoom tiles and the trends read a few thousand rows instead of every incident.
+// triggers, so that low-zoom tiles and the trends read far fewer rows than the view has incidents.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     -- The cell of a point on a Web Mercator grid of 2^level cells across the world, counted from

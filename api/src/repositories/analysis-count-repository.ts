@@ -4,15 +4,15 @@ import { type AnalysisFilter, filterCondition, type SqlCondition } from '../anal
 /**
  * Highest zoom whose analyst tiles are grouped from analysis_cell_counts. A tile at zoom z reads the
  * cells of level z + 6, and the counts hold levels 6 to 12 (see the analysis_counts migration).
- * Above this zoom a tile holds few incidents per cell and month, so the counts save little.
+ * Above this zoom a tile contains few incidents per cell and month, so the counts save little.
  */
 export const COUNTED_TILE_MAX_ZOOM = 6;
 
 /**
- * The CTE body `tile` of a tile query, with bindings z, x, y, z, x, y: its envelope in Web Mercator and
- * the area of its points in WGS 84, which adds a buffer of 64/4096 of the tile width on each side.
- * The buffer is cut at the antimeridian, because PostGIS would wrap a longitude past 180° to -180°
- * and the bounding box of the area would then span the wrong side of the world.
+ * The CTE body `tile` of a tile query, with bindings z, x, y, z, x, y. It returns the tile's envelope
+ * in Web Mercator and the area of its points in WGS 84, which adds a buffer of 64/4096 of the tile
+ * width on each side. The buffer is cut at the antimeridian. PostGIS would otherwise wrap a longitude
+ * past 180° to -180°, and the bounding box of the area would span the wrong side of the world.
  */
 export const TILE_SQL = `SELECT ST_TileEnvelope(?, ?, ?) AS envelope,
        ST_Transform(ST_ClipByBox2D(ST_TileEnvelope(?, ?, ?, margin => 64.0 / 4096), ST_TileEnvelope(0, 0, 0)), 4326) AS area`;
@@ -21,7 +21,7 @@ export const TILE_SQL = `SELECT ST_TileEnvelope(?, ?, ?) AS envelope,
 const CELLS_PER_TILE = 64;
 
 /**
- * How a filter's time window splits: whole months in Pakistan Standard Time, read from the counts,
+ * The split of a filter's time window: whole months in Pakistan Standard Time, read from the counts,
  * and the partial months at either end, read from the incidents. Months are `YYYY-MM-DD` dates of
  * their first day; `firstMonth` is included and `endMonth` excluded, null when the window is open.
  */

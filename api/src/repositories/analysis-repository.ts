@@ -14,9 +14,9 @@ export type AnalysisView = 'analyst' | 'public';
 export type JurisdictionLevel = 'district' | 'region' | 'province';
 
 /**
- * Where a tile or trend is computed from: `counts` reads the counts kept per cell and month where
- * they serve the request, `incidents` groups every matching row of the analysis_incidents view.
- * Both give the same result; `incidents` is the baseline the benchmark and the tests compare with.
+ * The source of a tile or trend. `counts` reads the counts kept per cell and month where they serve
+ * the request, and `incidents` groups every matching row of the analysis_incidents view. Both give
+ * the same result, and `incidents` is the baseline that the benchmark and the tests compare with.
  */
 export type AnalysisSource = 'counts' | 'incidents';
 
