@@ -173,6 +173,9 @@ export async function up(knex: Knex): Promise<void> {
     $fn$;
 
     -- Statement triggers: one call per INSERT, UPDATE or DELETE statement, whatever its row count.
+    -- NOTE: the upserts lock count rows until the writing transaction commits. A case report whose
+    -- month, age band and sex match rows of a bulk load still in progress waits for that load to
+    -- commit (4 s in a test with a load held open for 6 s).
     -- An UPDATE counts only the rows whose counted columns changed.
     CREATE FUNCTION analysis_counts_after_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
