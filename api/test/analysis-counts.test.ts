@@ -1,6 +1,7 @@
 // The counts behind low-zoom tiles and the trends, checked against the same queries over the
 // analysis_incidents view after a bulk load, updates and deletes of incidents, cases and sightings.
-// The rows lie in 1997, a year no other test uses.
+// The rows lie in 1997, a year no other test uses. The counts hold incidents only, so a report
+// must not wait for an incident load that has not committed.
 import { VectorTile } from '@mapbox/vector-tile';
 import type { Knex } from 'knex';
 import { PbfReader } from 'pbf';
@@ -13,6 +14,8 @@ import { createDatabase } from '../src/database.js';
 import { COUNTED_TILE_MAX_ZOOM } from '../src/repositories/analysis-count-repository.js';
 import { AnalysisRepository } from '../src/repositories/analysis-repository.js';
 import { IncidentRepository, type StoredIncident } from '../src/repositories/incident-repository.js';
+import { lahoreReport } from './support/duty-officers.js';
+import { startTestPlatform } from './support/platform.js';
 
 const PLACES = [
   { name: 'Lahore', lat: 31.52, lon: 74.35 },
@@ -65,8 +68,8 @@ let db: Knex;
 let analysis: AnalysisRepository;
 let incidents: IncidentRepository;
 let importId: string;
-let caseId: string;
-let sightingId: string;
+let caseIds: string[];
+let sightingIds: string[];
 
 function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)] as T;
@@ -155,14 +158,14 @@ async function expectCountsEqualView(): Promise<number> {
   return compared;
 }
 
-/** Rows of the cell counts for 1997 that a recount of the view would not give, both ways. */
+/** Rows of the cell counts for 1997 that a recount of the incidents table would not give, both ways. */
 async function countsDifferingFromRecount(): Promise<number> {
   const { rows } = await db.raw(
     `WITH recount AS (
        SELECT l.level, analysis_cell_x(ST_X(a.place), l.level) AS cell_x, analysis_cell_y(ST_Y(a.place), l.level) AS cell_y,
               date_trunc('month', a.occurred_at AT TIME ZONE 'Asia/Karachi')::date AS month,
               a.type, a.category, a.age_band, a.sex, count(*)::integer AS count
-       FROM analysis_incidents a CROSS JOIN generate_series(6, 12) AS l(level)
+       FROM incidents a CROSS JOIN generate_series(6, 12) AS l(level)
        WHERE a.occurred_at >= ? AND a.occurred_at < ?
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
      ),
@@ -223,27 +226,43 @@ describe('analysis counts', () => {
   });
 
   it('match the view after cases and sightings', async () => {
-    const [created] = await db('cases')
-      .insert({
-        tracking_code: 'COUNTS-1997-1',
-        child_name: 'Test Child',
-        child_age: 6,
-        child_sex: 'female',
-        last_seen_at: new Date('1997-04-30T20:00:00Z'),
-        last_seen: db.raw('ST_SetSRID(ST_MakePoint(74.36, 31.53), 4326)'),
-        reporter_name: 'Test Reporter',
-        reporter_phone: '+923000000000',
-      })
+    // Cases in a whole month, in the partial month at the start of 'mid-March to mid-August' and
+    // inside 'inside June'; sightings likewise.
+    const cases = [
+      { at: '1997-04-30T20:00:00Z', lon: 74.36, lat: 31.53, age: 6 },
+      { at: '1997-03-12T08:00:00Z', lon: 74.3, lat: 31.4, age: 12 },
+      { at: '1997-06-10T15:00:00Z', lon: 67.1, lat: 24.95, age: 3 },
+    ];
+    const created = await db('cases')
+      .insert(
+        cases.map((row, index) => ({
+          tracking_code: `COUNTS-1997-${index + 1}`,
+          child_name: 'Test Child',
+          child_age: row.age,
+          child_sex: 'female',
+          last_seen_at: new Date(row.at),
+          last_seen: db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [row.lon, row.lat]),
+          reporter_name: 'Test Reporter',
+          reporter_phone: '+923000000000',
+        })),
+      )
       .returning('id');
-    caseId = (created as { id: string }).id;
-    const [seen] = await db('sightings')
-      .insert({
-        seen_at: new Date('1997-09-30T19:30:00Z'),
-        place: db.raw('ST_SetSRID(ST_MakePoint(67.07, 24.9), 4326)'),
-      })
+    caseIds = created.map((row: { id: string }) => row.id);
+    const sightings = [
+      { at: '1997-09-30T19:30:00Z', lon: 67.07, lat: 24.9 },
+      { at: '1997-03-11T09:00:00Z', lon: 66.95, lat: 30.2 },
+      { at: '1997-06-20T22:00:00Z', lon: 74.4, lat: 31.6 },
+    ];
+    const seen = await db('sightings')
+      .insert(
+        sightings.map((row) => ({
+          seen_at: new Date(row.at),
+          place: db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [row.lon, row.lat]),
+        })),
+      )
       .returning('id');
-    sightingId = (seen as { id: string }).id;
-    // 20:00 UTC on 30 April is 1 May in Pakistan, so the case counts in May.
+    sightingIds = seen.map((row: { id: string }) => row.id);
+    // 20:00 UTC on 30 April is 1 May in Pakistan, so the case belongs to May.
     const may = await analysis.trends({
       from: new Date(YEAR_START),
       to: new Date(YEAR_END),
@@ -275,10 +294,12 @@ describe('analysis counts', () => {
       [importId],
     );
     await db('cases')
-      .where({ id: caseId })
+      .whereIn('id', caseIds.slice(0, 2))
       .update({ child_age: 15, last_seen_at: new Date('1997-11-02T10:00:00Z') });
-    // An update that changes no counted column leaves the counts as they are.
-    await db('cases').where({ id: caseId }).update({ status: 'acknowledged' });
+    await db('sightings')
+      .where({ id: sightingIds[1] })
+      .update({ place: db.raw('ST_SetSRID(ST_MakePoint(74.2, 31.45), 4326)') });
+    await db('cases').whereIn('id', caseIds).update({ status: 'acknowledged' });
 
     expect(await countsDifferingFromRecount()).toBe(0);
     await expectCountsEqualView();
@@ -286,15 +307,17 @@ describe('analysis counts', () => {
 
   it('match the view after deletes', async () => {
     await db.raw(`DELETE FROM incidents WHERE import_id = ? AND sex = 'male'`, [importId]);
-    await db('sightings').where({ id: sightingId }).delete();
+    await db('sightings').where({ id: sightingIds[0] }).delete();
+    await db('cases').where({ id: caseIds[2] }).delete();
 
     expect(await countsDifferingFromRecount()).toBe(0);
     await expectCountsEqualView();
 
-    // Deleting the import deletes its incidents (ON DELETE CASCADE), and the case goes too; no
-    // count row of 1997 may be left behind.
+    // Deleting the import deletes its incidents (ON DELETE CASCADE), and the cases and sightings
+    // go too. No count row of 1997 may be left behind.
     await db('incident_imports').where({ id: importId }).delete();
-    await db('cases').where({ id: caseId }).delete();
+    await db('cases').whereIn('id', caseIds).delete();
+    await db('sightings').whereIn('id', sightingIds).delete();
     const { rows } = await db.raw(
       `SELECT (SELECT count(*) FROM analysis_cell_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
             + (SELECT count(*) FROM analysis_cell_type_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
@@ -302,5 +325,61 @@ describe('analysis counts', () => {
             + (SELECT count(*) FROM analysis_hour_counts WHERE month >= '1997-01-01' AND month < '1998-01-01') AS left_over`,
     );
     expect(Number(rows[0].left_over)).toBe(0);
+  });
+});
+
+describe('report intake', () => {
+  it('fires no analysis trigger on cases or sightings', async () => {
+    const { rows } = await db.raw(
+      `SELECT t.tgname FROM pg_trigger t
+       WHERE t.tgrelid IN ('cases'::regclass, 'sightings'::regclass) AND t.tgname LIKE '%analysis%'`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('answers during an incident load', async () => {
+    const test = await startTestPlatform({}, { worker: false });
+    const report = lahoreReport();
+    // A load of incidents with the report's type, place, month, age band and sex, held open. It
+    // writes the count rows that the report's case would write if cases were counted.
+    const load = await db.transaction();
+    try {
+      const loadId = await incidents.createImport(
+        load,
+        {
+          fileName: 'counts-held-open.csv',
+          fileSha256: '-',
+          format: 'csv',
+          importedBy: 'analysis-counts test',
+          rowCount: 50,
+          skippedRows: [],
+        },
+        50,
+      );
+      const loadRows: StoredIncident[] = Array.from({ length: 50 }, () => ({
+        type: 'missing_child',
+        category: null,
+        occurredAt: new Date(report.lastSeen.at),
+        lat: report.lastSeen.lat,
+        lon: report.lastSeen.lon,
+        ageBand: '5-9',
+        sex: 'female',
+        districtCode: 'PK-TEST',
+        regionCode: 'PK-TEST',
+        provinceCode: 'PK-TEST',
+      }));
+      await incidents.insertMany(load, loadRows, { source: 'import', importId: loadId });
+
+      const response = await fetch(`${test.baseUrl}/api/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(response.status).toBe(201);
+    } finally {
+      await load.rollback();
+      await test.stop();
+    }
   });
 });

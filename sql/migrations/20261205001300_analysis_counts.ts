@@ -8,8 +8,10 @@ import type { Knex } from 'knex';
 export const FIRST_COUNT_LEVEL = 6;
 export const LAST_COUNT_LEVEL = 12;
 
-// Counts of the analysis_incidents view kept in step with incidents, cases and sightings by statement
-// triggers, so that low-zoom tiles and the trends read far fewer rows than the view has incidents.
+// Counts of the incidents table kept in step by statement triggers, so that low-zoom tiles and the
+// trends read far fewer rows than it has incidents. Cases and sightings are not counted: the analysis
+// reads them from the analysis_incidents view, so that the public report intake takes no lock on
+// the counts and runs no trigger.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     -- The cell of a point on a Web Mercator grid of 2^level cells across the world, counted from
@@ -80,24 +82,14 @@ export async function up(knex: Knex): Promise<void> {
         UNIQUE NULLS NOT DISTINCT (month, hour, type, category, age_band, sex)
     );
 
-    -- One row of analysis_incidents as the counts see it, added (sign 1) or removed (sign -1).
+    -- One row of incidents as the counts see it, added (sign 1) or removed (sign -1).
     CREATE TYPE analysis_change AS (
       sign integer, type text, category text, occurred_at timestamptz, lon float8, lat float8,
       age_band text, sex text
     );
-    -- The same columns as the branches of the analysis_incidents view.
     CREATE FUNCTION analysis_change_of(i incidents, sign integer) RETURNS analysis_change
     LANGUAGE sql IMMUTABLE AS $$
       SELECT ROW(sign, i.type, i.category, i.occurred_at, ST_X(i.place), ST_Y(i.place), i.age_band, i.sex)::analysis_change
-    $$;
-    CREATE FUNCTION analysis_change_of(c cases, sign integer) RETURNS analysis_change
-    LANGUAGE sql IMMUTABLE AS $$
-      SELECT ROW(sign, 'missing_child', NULL, c.last_seen_at, ST_X(c.last_seen), ST_Y(c.last_seen),
-                 incident_age_band(c.child_age), c.child_sex)::analysis_change
-    $$;
-    CREATE FUNCTION analysis_change_of(s sightings, sign integer) RETURNS analysis_change
-    LANGUAGE sql IMMUTABLE AS $$
-      SELECT ROW(sign, 'sighting', NULL, s.seen_at, ST_X(s.place), ST_Y(s.place), 'unknown', 'unknown')::analysis_change
     $$;
 
     -- Returns the statements that add the changes the query \`changes\` returns (the columns of
@@ -172,11 +164,10 @@ export async function up(knex: Knex): Promise<void> {
     END
     $fn$;
 
-    -- Statement triggers: one call per INSERT, UPDATE or DELETE statement, whatever its row count.
-    -- NOTE: the upserts lock count rows until the writing transaction commits. A case report whose
-    -- month, age band and sex match rows of a bulk load still in progress waits for that load to
-    -- commit (4 s in a test with a load held open for 6 s).
-    -- An UPDATE counts only the rows whose counted columns changed.
+    -- Statement triggers on incidents: one call per INSERT, UPDATE or DELETE statement, whatever its
+    -- row count. An UPDATE counts only the rows whose counted columns changed.
+    -- NOTE: the upserts lock count rows until the writing transaction commits, so two incident
+    -- writers whose rows share a cell, month and filter values run one after the other.
     CREATE FUNCTION analysis_counts_after_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -203,14 +194,14 @@ export async function up(knex: Knex): Promise<void> {
       RETURN NULL;
     END
     $$;
-    -- Recounts every row of analysis_incidents.
+    -- Recounts every row of incidents.
     CREATE FUNCTION analysis_counts_rebuild() RETURNS void
     LANGUAGE plpgsql AS $$
     BEGIN
       TRUNCATE analysis_cell_counts, analysis_cell_type_counts, analysis_weekday_counts, analysis_hour_counts;
       EXECUTE analysis_counts_sql(
-        'SELECT 1, a.type, a.category, a.occurred_at, ST_X(a.place), ST_Y(a.place), a.age_band, a.sex
-         FROM analysis_incidents a');
+        'SELECT 1, i.type, i.category, i.occurred_at, ST_X(i.place), ST_Y(i.place), i.age_band, i.sex
+         FROM incidents i');
     END
     $$;
     -- TRUNCATE has no transition table, so it recounts everything.
@@ -223,19 +214,17 @@ export async function up(knex: Knex): Promise<void> {
     $$;
   `);
 
-  for (const table of ['incidents', 'cases', 'sightings']) {
-    await knex.raw(`
-      CREATE TRIGGER ${table}_analysis_counts_insert AFTER INSERT ON ${table}
-        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_insert();
-      CREATE TRIGGER ${table}_analysis_counts_update AFTER UPDATE ON ${table}
-        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_update();
-      CREATE TRIGGER ${table}_analysis_counts_delete AFTER DELETE ON ${table}
-        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_delete();
-      CREATE TRIGGER ${table}_analysis_counts_truncate AFTER TRUNCATE ON ${table}
-        FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_truncate();
-    `);
-  }
+  await knex.raw(`
+    CREATE TRIGGER incidents_analysis_counts_insert AFTER INSERT ON incidents
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_insert();
+    CREATE TRIGGER incidents_analysis_counts_update AFTER UPDATE ON incidents
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_update();
+    CREATE TRIGGER incidents_analysis_counts_delete AFTER DELETE ON incidents
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_delete();
+    CREATE TRIGGER incidents_analysis_counts_truncate AFTER TRUNCATE ON incidents
+      FOR EACH STATEMENT EXECUTE FUNCTION analysis_counts_after_truncate();
+  `);
 
   // Counts of the rows already stored.
   await knex.raw('SELECT analysis_counts_rebuild()');
@@ -245,15 +234,11 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['incidents', 'cases', 'sightings']) {
-    await knex.raw(`
-      DROP TRIGGER IF EXISTS ${table}_analysis_counts_insert ON ${table};
-      DROP TRIGGER IF EXISTS ${table}_analysis_counts_update ON ${table};
-      DROP TRIGGER IF EXISTS ${table}_analysis_counts_delete ON ${table};
-      DROP TRIGGER IF EXISTS ${table}_analysis_counts_truncate ON ${table};
-    `);
-  }
   await knex.raw(`
+    DROP TRIGGER IF EXISTS incidents_analysis_counts_insert ON incidents;
+    DROP TRIGGER IF EXISTS incidents_analysis_counts_update ON incidents;
+    DROP TRIGGER IF EXISTS incidents_analysis_counts_delete ON incidents;
+    DROP TRIGGER IF EXISTS incidents_analysis_counts_truncate ON incidents;
     DROP FUNCTION IF EXISTS analysis_counts_after_truncate();
     DROP FUNCTION IF EXISTS analysis_counts_rebuild();
     DROP FUNCTION IF EXISTS analysis_counts_after_update();
@@ -261,8 +246,6 @@ export async function down(knex: Knex): Promise<void> {
     DROP FUNCTION IF EXISTS analysis_counts_after_insert();
     DROP FUNCTION IF EXISTS analysis_counts_sql(text);
     DROP FUNCTION IF EXISTS analysis_change_of(incidents, integer);
-    DROP FUNCTION IF EXISTS analysis_change_of(cases, integer);
-    DROP FUNCTION IF EXISTS analysis_change_of(sightings, integer);
     DROP TYPE IF EXISTS analysis_change;
     DROP TABLE IF EXISTS analysis_cell_counts, analysis_cell_type_counts, analysis_weekday_counts, analysis_hour_counts;
     DROP FUNCTION IF EXISTS analysis_cell_y(float8, integer);

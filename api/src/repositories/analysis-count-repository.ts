@@ -22,7 +22,7 @@ const CELLS_PER_TILE = 64;
 
 /**
  * The split of a filter's time window: whole months in Pakistan Standard Time, read from the counts,
- * and the partial months at either end, read from the incidents. Months are `YYYY-MM-DD` dates of
+ * and the partial months at either end, read from the incidents table. Months are `YYYY-MM-DD` dates of
  * their first day; `firstMonth` is included and `endMonth` excluded, null when the window is open.
  */
 export interface CountedWindow {
@@ -38,9 +38,10 @@ export interface Trends {
 }
 
 /**
- * SQL of the analysts' map over the counts that the triggers of the analysis_counts migration keep
- * per Web Mercator cell, month and filter value. Partial months of a time window are counted from
- * the analysis_incidents view, so every result equals the same query over the view.
+ * SQL of the analysts' map over the counts of incidents that the triggers of the analysis_counts
+ * migration keep per Web Mercator cell, month and filter value. Partial months of a time window are
+ * read from the incidents table, and cases and sightings, which have no counts, from the
+ * analysis_incidents view. So every result equals the same query over the view.
  */
 export class AnalysisCountRepository {
   constructor(private readonly db: Knex) {}
@@ -128,17 +129,13 @@ export class AnalysisCountRepository {
       );
       bindings.push(level, ...cellX, ...cellY, ...months.bindings, ...values.bindings);
     }
-    if (window.edges.length > 0) {
-      const edges = edgeCondition(window.edges, 'a');
-      const values = filterCondition(withoutWindow(filter), 'a', false);
-      parts.push(
-        `SELECT analysis_cell_x(ST_X(a.place), ?), analysis_cell_y(ST_Y(a.place), ?), a.type, 1,
-                ST_X(a.place), ST_Y(a.place)
-         FROM analysis_incidents a, tile
-         WHERE a.place && tile.area AND ${edges.sql} AND ${values.sql}`,
-      );
-      bindings.push(level, level, ...edges.bindings, ...values.bindings);
-    }
+    const uncounted = uncountedRows(window, filter, true);
+    parts.push(
+      `SELECT analysis_cell_x(ST_X(a.place), ?), analysis_cell_y(ST_Y(a.place), ?), a.type, 1,
+              ST_X(a.place), ST_Y(a.place)
+       FROM (${uncounted.sql}) a`,
+    );
+    bindings.push(level, level, ...uncounted.bindings);
 
     const rows = await this.rowsWithoutJit(
       `WITH tile AS (${TILE_SQL}),
@@ -160,15 +157,19 @@ export class AnalysisCountRepository {
     return (rows[0] as { tile?: Buffer } | undefined)?.tile ?? Buffer.alloc(0);
   }
 
-  /** Counts by month, ISO day of week and hour, from the counts and the partial months at the window's ends. */
+  /**
+   * Counts by month, ISO day of week and hour, from the counts of incidents, the incidents of the
+   * partial months at the window's ends, and the cases and sightings.
+   */
   async trends(filter: AnalysisFilter): Promise<Trends> {
     const window = await this.window(filter);
-    const weekdayParts: string[] = [];
-    const hourParts: string[] = [];
+    const uncounted = uncountedRows(window, filter, false);
+    const weekdayParts = [
+      `SELECT date_trunc('month', at)::date, extract(isodow FROM at)::smallint, 1 FROM uncounted`,
+    ];
+    const hourParts = ['SELECT extract(hour FROM at)::smallint, 1 FROM uncounted'];
     const weekdayBindings: Knex.RawBinding[] = [];
     const hourBindings: Knex.RawBinding[] = [];
-    let edgesSql = 'SELECT NULL::timestamp AS at WHERE false';
-    let edgesBindings: Knex.RawBinding[] = [];
 
     if (window.counted) {
       const months = monthCondition(window.counted, 'c');
@@ -182,20 +183,9 @@ export class AnalysisCountRepository {
       weekdayBindings.push(...months.bindings, ...values.bindings);
       hourBindings.push(...months.bindings, ...values.bindings);
     }
-    if (window.edges.length > 0) {
-      const edges = edgeCondition(window.edges, 'a');
-      const values = filterCondition(withoutWindow(filter), 'a', false);
-      edgesSql = `SELECT a.occurred_at AT TIME ZONE 'Asia/Karachi' AS at FROM analysis_incidents a
-                  WHERE ${edges.sql} AND ${values.sql}`;
-      edgesBindings = [...edges.bindings, ...values.bindings];
-      weekdayParts.push(
-        `SELECT date_trunc('month', at)::date, extract(isodow FROM at)::smallint, 1 FROM edges`,
-      );
-      hourParts.push('SELECT extract(hour FROM at)::smallint, 1 FROM edges');
-    }
 
     const rows = await this.rowsWithoutJit<{ kind: string; key: string; count: number }>(
-      `WITH edges AS (${edgesSql}),
+      `WITH uncounted AS (SELECT a.occurred_at AT TIME ZONE 'Asia/Karachi' AS at FROM (${uncounted.sql}) a),
        weekdays (month, day_of_week, count) AS (${weekdayParts.join(' UNION ALL ')}),
        hours (hour, count) AS (${hourParts.join(' UNION ALL ')})
        SELECT 'month' AS kind, to_char(month, 'YYYY-MM') AS key, sum(count)::integer AS count
@@ -204,7 +194,7 @@ export class AnalysisCountRepository {
        SELECT 'day', day_of_week::text, sum(count)::integer FROM weekdays GROUP BY 2
        UNION ALL
        SELECT 'hour', hour::text, sum(count)::integer FROM hours GROUP BY 2`,
-      [...edgesBindings, ...weekdayBindings, ...hourBindings],
+      [...uncounted.bindings, ...weekdayBindings, ...hourBindings],
     );
     return trendsOf(rows);
   }
@@ -224,6 +214,36 @@ export function trendsOf(rows: { kind: string; key: string; count: number }[]): 
       .map((row) => ({ hour: Number(row.key), count: row.count }))
       .sort((left, right) => left.hour - right.hour),
   };
+}
+
+/**
+ * Builds the query of the rows that the counts leave out, with the columns type, occurred_at and
+ * place: the incidents of the window's partial months, and every case and sighting of the filter.
+ * With `inTile` it keeps the rows in the area of the CTE `tile` of a tile query. Cases and sightings stay out of the
+ * counts so that the public report intake runs no trigger and waits for no incident load. There
+ * are thousands of them against millions of incidents, so reading them costs little.
+ */
+function uncountedRows(window: CountedWindow, filter: AnalysisFilter, inTile: boolean): SqlCondition {
+  const from = inTile ? ', tile' : '';
+  const where = inTile ? 'a.place && tile.area' : 'true';
+  const reports = filterCondition(filter, 'a', false);
+  // With constraint_exclusion = partition (PostgreSQL's default), the CHECK on incidents.source lets
+  // the planner skip the view's incidents branch.
+  const parts = [
+    `SELECT a.type, a.occurred_at, a.place FROM analysis_incidents a${from}
+     WHERE a.source IN ('case', 'sighting') AND ${where} AND ${reports.sql}`,
+  ];
+  const bindings: Knex.RawBinding[] = [...reports.bindings];
+  if (window.edges.length > 0) {
+    const edges = edgeCondition(window.edges, 'a');
+    const values = filterCondition(withoutWindow(filter), 'a', false);
+    parts.push(
+      `SELECT a.type, a.occurred_at, a.place FROM incidents a${from}
+       WHERE ${where} AND ${edges.sql} AND ${values.sql}`,
+    );
+    bindings.push(...edges.bindings, ...values.bindings);
+  }
+  return { sql: parts.join(' UNION ALL '), bindings };
 }
 
 function withoutWindow(filter: AnalysisFilter): AnalysisFilter {

@@ -14,8 +14,9 @@ export type AnalysisView = 'analyst' | 'public';
 export type JurisdictionLevel = 'district' | 'region' | 'province';
 
 /**
- * The source of a tile or trend. `counts` reads the counts kept per cell and month where they serve
- * the request, and `incidents` groups every matching row of the analysis_incidents view. Both give
+ * The source of a tile or trend. `counts` reads the counts of incidents kept per cell and month
+ * where they serve the request, plus the cases and sightings, which have no counts. `incidents`
+ * groups every matching row of the analysis_incidents view. Both give
  * the same result, and `incidents` is the baseline that the benchmark and the tests compare with.
  */
 export type AnalysisSource = 'counts' | 'incidents';
@@ -145,7 +146,8 @@ export class AnalysisRepository {
 
   /**
    * Counts by calendar month, ISO day of week (1 = Monday) and hour, in Pakistan Standard Time, each
-   * in key order. `counts` reads the monthly counts and the partial months at the window's ends.
+   * in key order. `counts` reads the monthly counts of incidents, the incidents of the partial months
+   * at the window's ends, and the cases and sightings.
    */
   async trends(filter: AnalysisFilter, source: AnalysisSource = 'counts'): Promise<Trends> {
     if (source === 'counts') return this.counts.trends(filter);
