@@ -10,6 +10,7 @@ import * as caseDuplicates from './migrations/20261204000710_case_duplicates.js'
 import * as incidents from './migrations/20261204000800_incidents.js';
 import * as publicRegister from './migrations/20261204000900_public_register.js';
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
+import * as analysisCounts from './migrations/20261205001300_analysis_counts.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000800_incidents', incidents],
   ['20261204000900_public_register', publicRegister],
   ['20261204001000_report_idempotency', reportIdempotency],
+  ['20261205001300_analysis_counts', analysisCounts],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -3,6 +3,7 @@
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tileOf } from '../src/analysis/tile-coordinates.js';
 import { signIn, startTestPlatform, type TestPlatform } from './support/platform.js';
 
 let test: TestPlatform;
@@ -45,15 +46,6 @@ function quettaRows(): string[] {
 async function getJson<T>(path: string, cookie: string = analyst): Promise<{ status: number; body: T }> {
   const response = await fetch(`${test.baseUrl}${path}`, { headers: cookie ? { cookie } : {} });
   return { status: response.status, body: (await response.json()) as T };
-}
-
-// The tile of (lon, lat) at zoom z, in the XYZ scheme.
-function tileOf(lon: number, lat: number, z: number): { x: number; y: number } {
-  const n = 2 ** z;
-  const x = Math.floor(((lon + 180) / 360) * n);
-  const radians = (lat * Math.PI) / 180;
-  const y = Math.floor(((1 - Math.log(Math.tan(radians) + 1 / Math.cos(radians)) / Math.PI) / 2) * n);
-  return { x, y };
 }
 
 async function fetchTile(z: number, lon: number, lat: number, query: string, cookie?: string) {

@@ -1,10 +1,25 @@
 import type { Knex } from 'knex';
 import { type AnalysisFilter, filterCondition } from '../analysis/analysis-filter.js';
+import {
+  AnalysisCountRepository,
+  COUNTED_TILE_MAX_ZOOM,
+  TILE_SQL,
+  type Trends,
+  trendsOf,
+} from './analysis-count-repository.js';
 
 /** The audience of a map tile: analysts get every incident at its place, the public a reduced view. */
 export type AnalysisView = 'analyst' | 'public';
 
 export type JurisdictionLevel = 'district' | 'region' | 'province';
+
+/**
+ * The source of a tile or trend. `counts` reads the counts of incidents kept per cell and month
+ * where they serve the request, plus the cases and sightings, which have no counts. `incidents`
+ * groups every matching row of the analysis_incidents view. Both give
+ * the same result, and `incidents` is the baseline that the benchmark and the tests compare with.
+ */
+export type AnalysisSource = 'counts' | 'incidents';
 
 /** Zoom from which analysts get single incidents instead of clusters. */
 export const EXACT_POINTS_MIN_ZOOM = 13;
@@ -33,17 +48,32 @@ export interface ExportRow {
   source: string;
 }
 
-/** All SQL of the analysts' map and statistics, over the analysis_incidents view. */
+/** All SQL of the analysts' map and statistics, over the analysis_incidents view and its counts. */
 export class AnalysisRepository {
-  constructor(private readonly db: Knex) {}
+  private readonly counts: AnalysisCountRepository;
+
+  constructor(private readonly db: Knex) {
+    this.counts = new AnalysisCountRepository(db);
+  }
 
   /**
    * Builds one Mapbox vector tile with the layer `incidents`. Analysts get single incidents with their
    * attributes from EXACT_POINTS_MIN_ZOOM on, and clusters (`count` and counts per type) below it.
    * The public view has only missing-child cases, snapped to PUBLIC_ROUNDING_DEGREES before they
-   * are clustered, and carries nothing but `count`.
+   * are clustered, and carries nothing but `count`. Analyst tiles up to COUNTED_TILE_MAX_ZOOM come
+   * from the counts unless `source` is `incidents`; public tiles always group the view's rows.
    */
-  async tile(z: number, x: number, y: number, filter: AnalysisFilter, view: AnalysisView): Promise<Buffer> {
+  async tile(
+    z: number,
+    x: number,
+    y: number,
+    filter: AnalysisFilter,
+    view: AnalysisView,
+    source: AnalysisSource = 'counts',
+  ): Promise<Buffer> {
+    if (source === 'counts' && view === 'analyst' && z <= COUNTED_TILE_MAX_ZOOM) {
+      return this.counts.tile(z, x, y, filter);
+    }
     const condition = filterCondition(filter, 'a', view === 'public');
     const cell = WEB_MERCATOR_WIDTH / 2 ** z / CLUSTER_CELLS_PER_TILE;
     const place = view === 'public' ? `ST_SnapToGrid(a.place, ${PUBLIC_ROUNDING_DEGREES})` : 'a.place';
@@ -82,10 +112,7 @@ export class AnalysisRepository {
                   floor(${WEB_MERCATOR_RADIUS} * ln(tan(pi() / 4 + radians(p.lat) / 2)) / ?)`;
 
     const { rows } = await this.db.raw(
-      `WITH tile AS (
-         SELECT ST_TileEnvelope(?, ?, ?) AS envelope,
-                ST_Transform(ST_TileEnvelope(?, ?, ?, margin => 64.0 / 4096), 4326) AS area
-       ),
+      `WITH tile AS (${TILE_SQL}),
        points AS (${points}),
        features AS (${features})
        SELECT ST_AsMVT(features, 'incidents', 4096, 'geom') AS tile FROM features WHERE geom IS NOT NULL`,
@@ -117,12 +144,13 @@ export class AnalysisRepository {
     };
   }
 
-  /** Counts by calendar month, ISO day of week (1 = Monday) and hour, in Pakistan Standard Time. */
-  async trends(filter: AnalysisFilter): Promise<{
-    months: { month: string; count: number }[];
-    daysOfWeek: { day: number; count: number }[];
-    hours: { hour: number; count: number }[];
-  }> {
+  /**
+   * Counts by calendar month, ISO day of week (1 = Monday) and hour, in Pakistan Standard Time, each
+   * in key order. `counts` reads the monthly counts of incidents, the incidents of the partial months
+   * at the window's ends, and the cases and sightings.
+   */
+  async trends(filter: AnalysisFilter, source: AnalysisSource = 'counts'): Promise<Trends> {
+    if (source === 'counts') return this.counts.trends(filter);
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
       `WITH local AS (
@@ -136,18 +164,7 @@ export class AnalysisRepository {
        SELECT 'hour', extract(hour FROM at)::text, count(*)::integer FROM local GROUP BY 2`,
       condition.bindings,
     );
-    const typed = rows as { kind: string; key: string; count: number }[];
-    return {
-      months: typed
-        .filter((row) => row.kind === 'month')
-        .map((row) => ({ month: row.key, count: row.count })),
-      daysOfWeek: typed
-        .filter((row) => row.kind === 'day')
-        .map((row) => ({ day: Number(row.key), count: row.count })),
-      hours: typed
-        .filter((row) => row.kind === 'hour')
-        .map((row) => ({ hour: Number(row.key), count: row.count })),
-    };
+    return trendsOf(rows);
   }
 
   /**
