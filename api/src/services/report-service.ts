@@ -129,12 +129,12 @@ export class ReportService {
 
     const trackingCode = createTrackingCode();
     let located = this.locateInMemory(input) ?? (await this.locateInPostgis(input));
+    let report: NewReport;
     let stored: StoredReport | undefined;
     for (let attempt = 1; ; attempt++) {
       const { match, versionId } = located;
-      stored = await cases.insertReport(
-        this.newReport(input, photo, trackingCode, match, versionId, idempotency),
-      );
+      report = this.newReport(input, photo, trackingCode, match, versionId, idempotency);
+      stored = await cases.insertReport(report);
       if (stored) break;
 
       if (idempotency) {
@@ -152,7 +152,6 @@ export class ReportService {
       located = await this.locateInPostgis(input);
     }
     const { match } = located;
-    const alerts = match ? alertsFor(match, trackingCode, input) : [];
 
     log.info(
       { caseId: stored.id, district: match?.district.code ?? null, outbox: stored.outboxIds.length },
@@ -179,7 +178,7 @@ export class ReportService {
       region: match ? publicRef(match.region) : null,
       province: match ? publicRef(match.province) : null,
       onBorder: match?.onBorder ?? false,
-      alerted: alerts.map((alert) => alert.post),
+      alerted: report.alerts.map((alert) => alert.post),
       replayed: false,
     };
   }
