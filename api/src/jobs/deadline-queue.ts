@@ -24,7 +24,7 @@ export function createDeadlineQueue(connection: Redis, prefix: string): Queue<De
   return new Queue<DeadlineJobData>(DEADLINE_QUEUE, { connection, prefix });
 }
 
-/** Data of the sweep jobs, the repeating one and the delayed prompts alike; a sweep reads none of it. */
+/** Data of the sweep jobs, the repeating one and the delayed prompts alike. A sweep reads none of it. */
 export const SWEEP_JOB_DATA: DeadlineJobData = { caseId: '', duty: 'fir', level: 'RPO' };
 
 /** Job id of the delayed sweep that runs the prompts due at `at`: one per second. */
