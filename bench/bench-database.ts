@@ -2,6 +2,7 @@ import pg from 'pg';
 import { createDatabase } from '../api/src/database.js';
 import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
 import { loadSampleDutyOfficers } from '../scripts/sample-data.js';
+import { enableGroupCommit } from '../sql/group-commit.js';
 import { migrateToLatest } from '../sql/migrate.js';
 
 export const BENCH_DATABASE_URL =
@@ -21,6 +22,8 @@ export async function prepareBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Pr
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  // As `npm run setup` does: concurrent intake commits share WAL flushes.
+  await enableGroupCommit(admin, name);
   await admin.end();
 
   const db = createDatabase(databaseUrl, 2);

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '../api/src/config.js';
 import { createDatabase } from '../api/src/database.js';
 import { importOsmPakistan } from '../etl/src/import-osm-pakistan.js';
+import { COMMIT_DELAY_MICROSECONDS, enableGroupCommit } from '../sql/group-commit.js';
 import { migrateToLatest } from '../sql/migrate.js';
 import { loadSampleAccounts, SAMPLE_ACCOUNTS_FILE } from './sample-accounts.js';
 import { loadSampleData } from './sample-data.js';
@@ -123,6 +124,11 @@ async function ensurePostgres(): Promise<void> {
       console.log(`created database ${databaseName}`);
     } else {
       console.log(`database ${databaseName} exists`);
+    }
+    if (await enableGroupCommit(admin, databaseName)) {
+      console.log(`set commit_delay = ${COMMIT_DELAY_MICROSECONDS} µs on ${databaseName} (group commit)`);
+    } else {
+      console.log('commit_delay left at its default: setting it needs a superuser');
     }
   } finally {
     await admin.end();

@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishInTransaction } from '../../etl/src/boundary-publishing.js';
 import { createScratchDatabase } from '../../etl/test/support/database.js';
 import { writeTestShapefile } from '../../etl/test/support/shapefile-writer.js';
+import { CaseRepository } from '../src/repositories/case-repository.js';
+import { JurisdictionRepository } from '../src/repositories/jurisdiction-repository.js';
+import { rerouteAfterSwitch } from '../src/services/boundary-switch.js';
+import { type ReportInput, type ReportReceipt, ReportService } from '../src/services/report-service.js';
 import { extendLahoreAcrossBorder, redrawLahoreKasurBorder } from './support/boundary-files.js';
 import { lahoreReport } from './support/duty-officers.js';
 import { FakeSmsGateway } from './support/fake-sms-gateway.js';
@@ -668,6 +673,59 @@ describe('publishing and rolling back', () => {
     const left = await clocks(outside.id);
     expect(left.map((clock) => clock.duty)).toEqual(['fir']);
     expect(left[0]?.done_at).not.toBeNull();
+  });
+
+  it('stores a report sent during a switch with the new version', async () => {
+    const created = await upload(cookies.gisPunjab, [draftFile], { replace: 'same-code' });
+    expect(created.status).toBe(201);
+    const versionId = created.body.versionId as number;
+    const input: ReportInput = {
+      child: { name: 'Test Child', age: 7, sex: 'female', description: null },
+      lastSeen: { lon: strip.lon, lat: strip.lat, at: new Date(Date.now() - 60_000) },
+      reporter: { name: 'Test Reporter', phone: '+923001234567' },
+    };
+    // One service geofences in PostGIS only; the platform's geofences in memory, with the old version.
+    const postgisOnly = new ReportService(
+      { cases: new CaseRepository(db), jurisdictions: new JurisdictionRepository(db) },
+      async () => undefined,
+    );
+    const inMemory = test.platform.services.reports;
+    expect(test.platform.districtLocator.current()?.versionId).not.toBe(versionId);
+
+    // The switch holds its lock on cases while both reports are geofenced and reach their insert.
+    const trx = await db.transaction();
+    let submitted: Promise<ReportReceipt>[];
+    try {
+      const published = await publishInTransaction(trx, versionId, 'test');
+      await rerouteAfterSwitch(trx, published, { action: 'publish', by: 'test' });
+      submitted = [postgisOnly.submit(input), inMemory.submit(input)];
+      await waitFor(
+        async () => {
+          const waiting = await db.raw(
+            `SELECT count(*)::int AS count FROM pg_locks
+             WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND relation = 'cases'::regclass AND mode = 'RowExclusiveLock' AND NOT granted`,
+          );
+          return waiting.rows[0].count >= 2 ? true : undefined;
+        },
+        15_000,
+        'both reports to wait for the lock on cases',
+      );
+      await trx.commit();
+    } catch (error) {
+      await trx.rollback();
+      throw error;
+    }
+
+    for (const receipt of await Promise.all(submitted)) {
+      expect(receipt.district?.code).toBe('PK-PB-LAHORE');
+      expect(await caseDistrict(receipt.id)).toBe('PK-PB-LAHORE');
+      const stored = await db('cases').where({ id: receipt.id }).first('boundary_version_id');
+      expect(stored.boundary_version_id).toBe(versionId);
+    }
+
+    const rolledBack = await call('POST', '/api/boundary-versions/rollback', cookies.gisPunjab, {});
+    expect(rolledBack.status).toBe(200);
   });
 
   it('refuses to publish a version that is not a draft', async () => {

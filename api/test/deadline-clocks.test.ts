@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeadlineDuty } from '../src/cases/deadlines.js';
 import { createDatabase } from '../src/database.js';
+import { deadlinePromptJobId } from '../src/jobs/deadline-queue.js';
 import { startWorker } from '../src/platform.js';
 import { DeadlineRepository } from '../src/repositories/deadline-repository.js';
 import { DeadlineClockService } from '../src/services/deadline-clock-service.js';
@@ -36,6 +37,12 @@ async function report(overrides: Record<string, unknown> = {}) {
 }
 
 const later = (start: Date, ms: number) => new Date(start.getTime() + ms);
+
+/** Job id of the delayed sweep that prompts the case's FIR deadline. */
+async function firPromptJobId(caseId: string): Promise<string> {
+  const [clock] = await test.platform.db('case_deadlines').where({ case_id: caseId, duty: 'fir' });
+  return deadlinePromptJobId(clock.due_at);
+}
 
 async function breaches(caseId: string) {
   return test.platform.db('deadline_breaches').where({ case_id: caseId }).orderBy('duty');
@@ -191,18 +198,18 @@ describe('deadline clocks', () => {
       );
       const clock = platform.services.deadlineClock;
       const prompt = { caseId: created.id, duty: 'fir' as DeadlineDuty, level: 'RPO' as const };
-      expect(await platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`)).toBeDefined();
+      const promptJobId = await firPromptJobId(created.id);
+      expect(await platform.deadlineQueue.getJob(promptJobId)).toBeDefined();
       await Promise.all([
         clock.sweep(),
         otherClock.sweep(),
         clock.escalate(prompt),
         otherClock.escalate(prompt),
         // The report's own delayed prompt, made due now.
-        platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`).then((job) => job?.promote()),
+        platform.deadlineQueue.getJob(promptJobId).then((job) => job?.promote()),
       ]);
       await waitFor(
-        async () =>
-          (await platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`)) ? undefined : true,
+        async () => ((await platform.deadlineQueue.getJob(promptJobId)) ? undefined : true),
         10_000,
         'the prompt job to run',
       );
@@ -474,14 +481,15 @@ describe('deadline sweeper', () => {
         body: JSON.stringify(lahoreReport()),
       });
       const created = (await response.json()) as { id: string; trackingCode: string };
-      const prompt = await own.platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`);
+      const promptJobId = await firPromptJobId(created.id);
+      const prompt = await own.platform.deadlineQueue.getJob(promptJobId);
       expect(prompt?.opts.delay).toBeGreaterThan(HOUR);
 
       await stopWorker();
       const prefix = own.platform.config.REDIS_PREFIX;
       const keys = await own.platform.redis.keys(`${prefix}:*`);
       if (keys.length > 0) await own.platform.redis.del(...keys);
-      expect(await own.platform.deadlineQueue.getJob(`deadline-${created.id}-fir-RPO`)).toBeUndefined();
+      expect(await own.platform.deadlineQueue.getJob(promptJobId)).toBeUndefined();
 
       const [clock] = await own.platform.db('case_deadlines').where({ case_id: created.id, duty: 'fir' });
       clockNow = later(clock.started_at, 2 * HOUR);

@@ -8,9 +8,11 @@
 -- $16-$21 photo content/media type/byte size/width/height/sha256,
 -- $22 alert jurisdiction ids, $23 alert posts, $24 officer jurisdiction codes, $25 officer posts,
 -- $26 SMS body per post (same order as $23), $27 the reporter's SMS, $28 the dashboard event type,
--- $29 the boundary version the point was geofenced against in memory, or null when PostGIS did it in
--- the same moment. Nothing is stored, and no row returned, when that version is no longer live: the
--- caller then geofences again.
+-- $29 the boundary version the point was geofenced against (in memory or in PostGIS), or null when no
+-- version was live. Nothing is stored, and no row returned, when another version is live when this
+-- statement runs: the caller then geofences again. A boundary switch holds a lock on cases until it
+-- commits. This statement reads the live version after it has that lock, so a report sent during a
+-- switch is stored with the version that is live at its commit.
 -- $30 the client's idempotency key (or null), $31 the hash of the request. Nothing is stored either
 -- when a case with that key exists: the caller then returns that case.
 -- $32 deadline duties and $33 their minutes: the clocks of a case routed to a district ($11 not null),
@@ -20,7 +22,7 @@ WITH new_case AS (
                      reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border,
                      idempotency_key, request_sha256)
   SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $30, $31
-  WHERE $29::integer IS NULL OR EXISTS (SELECT 1 FROM boundary_versions WHERE id = $29 AND status = 'live')
+  WHERE $29::integer IS NOT DISTINCT FROM (SELECT id FROM boundary_versions WHERE status = 'live')
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, created_at
 ),

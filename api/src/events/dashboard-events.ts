@@ -21,14 +21,6 @@ export function dashboardChannel(prefix: string): string {
   return `${prefix}:dashboard`;
 }
 
-export async function publishDashboardEvent(
-  redis: Redis,
-  prefix: string,
-  event: DashboardEvent,
-): Promise<void> {
-  await redis.publish(dashboardChannel(prefix), JSON.stringify(event));
-}
-
 /**
  * Subscribes to dashboard events on a dedicated Redis connection (a subscribing connection cannot run
  * other commands). Returns a function that unsubscribes and closes it.

@@ -24,10 +24,21 @@ export function createDeadlineQueue(connection: Redis, prefix: string): Queue<De
   return new Queue<DeadlineJobData>(DEADLINE_QUEUE, { connection, prefix });
 }
 
+/** Data of the sweep jobs, the repeating one and the delayed prompts alike. A sweep reads none of it. */
+export const SWEEP_JOB_DATA: DeadlineJobData = { caseId: '', duty: 'fir', level: 'RPO' };
+
+/** Job id of the delayed sweep that runs the prompts due at `at`: one per second. */
+export function deadlinePromptJobId(at: Date): string {
+  // BullMQ rejects custom job ids that contain a colon.
+  return `deadline-due-${Math.ceil(at.getTime() / 1000)}`;
+}
+
 /**
- * Queues each prompt as a BullMQ job delayed until `at` (measured against `now`). The job id names
- * the case, duty and level, so a prompt already waiting is not queued twice. A prompt only asks
- * the clock to check: the escalation itself happens once, decided in Postgres.
+ * Queues the prompts as delayed sweeps, one per second in which prompts fall due (measured against
+ * `now`), so the prompts of all cases due in the same second share one job. The sweep escalates
+ * every due clock, at most one second after it fell due. The job id names the second, so a second
+ * already waiting is not queued twice. A prompt only asks the clock to check: the escalation itself
+ * happens once, decided in Postgres.
  */
 export async function enqueueDeadlinePrompts(
   queue: Queue<DeadlineJobData>,
@@ -36,14 +47,14 @@ export async function enqueueDeadlinePrompts(
 ): Promise<void> {
   if (prompts.length === 0) return;
   const nowMs = now().getTime();
+  const dueSeconds = new Set(prompts.map(({ at }) => Math.ceil(at.getTime() / 1000)));
   await queue.addBulk(
-    prompts.map(({ at, ...data }) => ({
-      name: 'escalate',
-      data,
+    [...dueSeconds].map((second) => ({
+      name: DEADLINE_SWEEP_JOB,
+      data: SWEEP_JOB_DATA,
       opts: {
-        // BullMQ rejects custom job ids that contain a colon.
-        jobId: `deadline-${data.caseId}-${data.duty}-${data.level}`,
-        delay: Math.max(0, at.getTime() - nowMs),
+        jobId: deadlinePromptJobId(new Date(second * 1000)),
+        delay: Math.max(0, second * 1000 - nowMs),
         attempts: 5,
         backoff: { type: 'exponential', delay: 5000 },
         removeOnComplete: true,

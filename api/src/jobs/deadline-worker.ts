@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../logger.js';
 import type { DeadlineClockService } from '../services/deadline-clock-service.js';
-import { DEADLINE_SWEEP_JOB, type DeadlineJobData } from './deadline-queue.js';
+import { DEADLINE_SWEEP_JOB, type DeadlineJobData, SWEEP_JOB_DATA } from './deadline-queue.js';
 import { startSweepingWorker } from './sweeping-worker.js';
 
 const log = createLogger('DeadlineWorker');
@@ -14,9 +14,10 @@ export interface DeadlineWorkerOptions {
 }
 
 /**
- * Starts the BullMQ worker that runs delayed deadline prompts, and the repeating sweep that
- * escalates every due deadline, including those whose prompt was lost with Redis. Returns a
- * function that stops both.
+ * Starts the BullMQ worker that runs the repeating sweep, which escalates every due deadline,
+ * including those whose prompt was lost with Redis, and the delayed prompts, which run the same
+ * sweep when a second with due clocks begins. It still runs per-case prompts queued by earlier
+ * versions. Returns a function that stops both.
  */
 export async function startDeadlineWorker(
   connection: Redis,
@@ -32,7 +33,7 @@ export async function startDeadlineWorker(
     process: (data) => clock.escalate(data),
     sweep: () => clock.sweep(),
     sweepJobName: DEADLINE_SWEEP_JOB,
-    sweepJobData: { caseId: '', duty: 'fir', level: 'RPO' },
+    sweepJobData: SWEEP_JOB_DATA,
     sweepIntervalMs: options.sweepIntervalMs,
     concurrency: 4,
     lockDurationMs: options.lockDurationMs,

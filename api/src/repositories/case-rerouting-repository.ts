@@ -61,10 +61,9 @@ interface MovedCaseRow {
 export class CaseReroutingRepository {
   /**
    * Blocks every other write to cases until the transaction ends. A report that arrives meanwhile
-   * waits, then finds its boundary version retired and is geofenced again, so no case is stored
-   * with the old version after the re-routing query has run.
-   * NOTE: a report geofenced in PostGIS (no in-memory locator) carries no version check, so one
-   * geofenced just before the switch and stored just after keeps the old district.
+   * waits, then finds the boundary version it was geofenced against (in memory or in PostGIS)
+   * retired and is geofenced again, so no case is stored with the old version after the re-routing
+   * query has run.
    */
   async lockCases(trx: Knex.Transaction): Promise<void> {
     await trx.raw('LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE');

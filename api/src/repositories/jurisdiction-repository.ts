@@ -53,25 +53,29 @@ export class JurisdictionRepository {
       [lon, lat],
     );
     const row = rows[0];
-    if (!row) return undefined;
-    const match: GeofenceMatch = {
-      district: {
-        id: row.district_id,
-        code: row.district_code,
-        name: row.district_name,
-        nameUr: row.district_name_ur,
-      },
-      region: { id: row.region_id, code: row.region_code, name: row.region_name, nameUr: row.region_name_ur },
-      province: {
-        id: row.province_id,
-        code: row.province_code,
-        name: row.province_name,
-        nameUr: row.province_name_ur,
-      },
-      boundaryVersionId: row.boundary_version_id,
-      onBorder: row.on_border,
-    };
-    return match;
+    return row ? toGeofenceMatch(row) : undefined;
+  }
+
+  /**
+   * Geofences a point like `geofence`, and returns the id of the live boundary version it used (null
+   * when no version is live). Both are read in one statement, so a point outside every district also
+   * carries the version that placed it there.
+   */
+  async geofenceWithVersion(
+    lon: number,
+    lat: number,
+  ): Promise<{ match: GeofenceMatch | undefined; versionId: number | null }> {
+    const rows = await queryPrepared<GeofenceRow & { live_version_id: number | null }>(
+      this.db,
+      'geofence_point_with_version',
+      `SELECT (SELECT id FROM boundary_versions WHERE status = 'live') AS live_version_id, g.*
+       FROM (SELECT 1) AS one LEFT JOIN geofence_point($1, $2) AS g ON true`,
+      [lon, lat],
+    );
+    const row = rows[0];
+    if (!row || row.district_id === null)
+      return { match: undefined, versionId: row?.live_version_id ?? null };
+    return { match: toGeofenceMatch(row), versionId: row.live_version_id };
   }
 
   async liveVersionId(): Promise<number | undefined> {
@@ -139,4 +143,24 @@ export class JurisdictionRepository {
     );
     return result.rows[0]?.collection ?? '{"type":"FeatureCollection","features":[]}';
   }
+}
+
+function toGeofenceMatch(row: GeofenceRow): GeofenceMatch {
+  return {
+    district: {
+      id: row.district_id,
+      code: row.district_code,
+      name: row.district_name,
+      nameUr: row.district_name_ur,
+    },
+    region: { id: row.region_id, code: row.region_code, name: row.region_name, nameUr: row.region_name_ur },
+    province: {
+      id: row.province_id,
+      code: row.province_code,
+      name: row.province_name,
+      nameUr: row.province_name_ur,
+    },
+    boundaryVersionId: row.boundary_version_id,
+    onBorder: row.on_border,
+  };
 }

@@ -15,8 +15,8 @@ const SWEEP_BATCH = 500;
 
 /**
  * Escalates missed deadlines. The clocks live in Postgres (case_deadlines); a delayed BullMQ job
- * only prompts `escalate` when a duty falls due, and `sweep` finds every due escalation whatever
- * happened to the prompts. Each escalation is claimed with a conditional UPDATE, so it happens
+ * only prompts a `sweep` when a duty falls due, and the repeating `sweep` finds every due
+ * escalation whatever happened to the prompts. Each escalation is claimed with a conditional UPDATE, so it happens
  * once even when prompts and sweeps of several processes run at the same time.
  *
  * `now` is the clock of every comparison, so tests can move time forward without waiting.

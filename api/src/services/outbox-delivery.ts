@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import { publishDashboardEvent } from '../events/dashboard-events.js';
+import { type DashboardEvent, dashboardChannel } from '../events/dashboard-events.js';
 import { createLogger } from '../logger.js';
 import type { AlertView, CaseRepository } from '../repositories/case-repository.js';
 import type { OutboxMessage, OutboxRepository } from '../repositories/outbox-repository.js';
@@ -125,7 +125,10 @@ export class OutboxDelivery {
     return outcomes;
   }
 
-  /** Publishes dashboard rows. The alerts of all the rows' cases are read in one query. */
+  /**
+   * Publishes dashboard rows. The alerts of all the rows' cases are read in one query, and the
+   * events of all the rows go to Redis in one pipeline.
+   */
   private async publishAll(messages: OutboxMessage[]): Promise<Outcome[]> {
     if (messages.length === 0) return [];
     const alertCaseIds = messages
@@ -139,71 +142,89 @@ export class OutboxDelivery {
       return messages.map((message) => ({ failure: failureOf(message.id, error) }));
     }
 
-    return Promise.all(
-      messages.map(async (message): Promise<Outcome> => {
+    const prepared = await Promise.all(
+      messages.map(async (message) => {
         try {
-          await this.publish(message, alertsByCase);
-          return { id: message.id, gatewayMessageId: null };
+          return { message, events: await this.eventsOf(message, alertsByCase) };
         } catch (error) {
-          return { failure: failureOf(message.id, error) };
+          return { message, failure: failureOf(message.id, error) };
         }
       }),
     );
+    const channel = dashboardChannel(this.redisPrefix);
+    const pipeline = this.redis.pipeline();
+    for (const item of prepared) {
+      for (const event of item.events ?? []) pipeline.publish(channel, JSON.stringify(event));
+    }
+    let replies: [Error | null, unknown][] = [];
+    let pipelineError: unknown;
+    try {
+      replies = (await pipeline.exec()) ?? [];
+    } catch (error) {
+      pipelineError = error;
+    }
+
+    // The replies come in the order of the events, so each row takes as many as it had events.
+    let next = 0;
+    return prepared.map((item): Outcome => {
+      if (item.failure) return { failure: item.failure };
+      const own = replies.slice(next, next + item.events.length);
+      next += item.events.length;
+      const error = pipelineError ?? own.find(([replyError]) => replyError)?.[0];
+      return error
+        ? { failure: failureOf(item.message.id, error) }
+        : { id: item.message.id, gatewayMessageId: null };
+    });
   }
 
-  private async publish(message: OutboxMessage, alertsByCase: Map<string, CaseAlert[]>): Promise<void> {
+  /** The dashboard events of one outbox row; none when the row's case or sighting is gone. */
+  private async eventsOf(
+    message: OutboxMessage,
+    alertsByCase: Map<string, CaseAlert[]>,
+  ): Promise<DashboardEvent[]> {
     const payload = message.payload as DashboardPayload;
     if (payload.type === 'alerts' && payload.caseId) {
       // A face-match update names its own alerts; a report's update publishes all of the case's.
       const alerts = alertsByCase.get(payload.caseId) ?? [];
       const wanted = payload.alertIds ? new Set(payload.alertIds) : undefined;
       const published = alerts.filter((item) => !wanted || wanted.has(item.id));
-      for (const alert of published) {
-        const { jurisdictionCode, provinceCode: _provinceCode, ...view } = alert;
-        await publishDashboardEvent(this.redis, this.redisPrefix, {
+      const events: DashboardEvent[] = published.map(
+        ({ jurisdictionCode, provinceCode: _province, ...view }) => ({
           type: 'alert',
           jurisdictionCode,
           alert: view,
-        });
-      }
+        }),
+      );
       // A new report alerts its district and region only, so the IG's board, which follows the
       // province, hears of it through a case change addressed to the province alone.
       const reportAlert = published.find((alert) => alert.kind === 'report' && alert.provinceCode);
       if (reportAlert?.provinceCode) {
-        await publishDashboardEvent(this.redis, this.redisPrefix, {
+        events.push({
           type: 'case-status',
           jurisdictionCodes: [reportAlert.provinceCode],
           case: reportAlert.case,
         });
       }
-    } else if (payload.type === 'case-status' && payload.caseId) {
-      const found = await this.cases.findCaseViewWithJurisdictions(payload.caseId);
-      if (found) {
-        await publishDashboardEvent(this.redis, this.redisPrefix, {
-          type: 'case-status',
-          jurisdictionCodes: found.jurisdictionCodes,
-          case: found.view,
-        });
-      }
-    } else if (payload.type === 'sighting' && payload.sightingId && this.sightings) {
-      const sighting = await this.sightings.findNoticeView(payload.sightingId);
-      if (sighting) {
-        await publishDashboardEvent(this.redis, this.redisPrefix, {
-          type: 'sighting',
-          jurisdictionCodes: payload.jurisdictionCodes ?? [],
-          sighting,
-        });
-      }
-    } else if (payload.type === 'case-unassigned' && payload.caseId) {
-      const view = await this.cases.findCaseView(payload.caseId);
-      if (view)
-        await publishDashboardEvent(this.redis, this.redisPrefix, { type: 'case-unassigned', case: view });
-    } else {
-      log.error(
-        { outboxId: message.id, type: payload.type },
-        'unknown dashboard event type; marking it sent',
-      );
+      return events;
     }
+    if (payload.type === 'case-status' && payload.caseId) {
+      const found = await this.cases.findCaseViewWithJurisdictions(payload.caseId);
+      return found
+        ? [{ type: 'case-status', jurisdictionCodes: found.jurisdictionCodes, case: found.view }]
+        : [];
+    }
+    if (payload.type === 'sighting' && payload.sightingId && this.sightings) {
+      const sighting = await this.sightings.findNoticeView(payload.sightingId);
+      return sighting
+        ? [{ type: 'sighting', jurisdictionCodes: payload.jurisdictionCodes ?? [], sighting }]
+        : [];
+    }
+    if (payload.type === 'case-unassigned' && payload.caseId) {
+      const view = await this.cases.findCaseView(payload.caseId);
+      return view ? [{ type: 'case-unassigned', case: view }] : [];
+    }
+    log.error({ outboxId: message.id, type: payload.type }, 'unknown dashboard event type; marking it sent');
+    return [];
   }
 }
 

@@ -48,6 +48,18 @@ export type OutboxEnqueuer = (caseId: string, outboxIds: string[]) => Promise<vo
 
 const log = createLogger('ReportService');
 
+/** Inserts tried per report; each retry follows a boundary switch that made its geofence stale. */
+const MAX_STORE_ATTEMPTS = 3;
+
+/** The geofence result of a report and its boundary version (null when no version was live). */
+interface Located {
+  match: GeofenceMatch | undefined;
+  versionId: number | null;
+  inMemory: boolean;
+}
+
+type StoredReport = NonNullable<Awaited<ReturnType<CaseRepository['insertReport']>>>;
+
 /**
  * Takes a missing-child report in. It geofences the last-seen point, in memory when it can. Then one
  * statement stores the case, its photo, the alerts to the district's DPO and the region's RPO, and an
@@ -66,13 +78,17 @@ export class ReportService {
   ) {}
 
   /** Locates the report in memory, with the boundary version used; undefined when PostGIS must do it. */
-  private locateInMemory(
-    input: ReportInput,
-  ): { match: GeofenceMatch | undefined; versionId: number } | undefined {
+  private locateInMemory(input: ReportInput): Located | undefined {
     const locator = this.locator?.current();
     if (!locator) return undefined;
     const match = locator.locate(input.lastSeen.lon, input.lastSeen.lat);
-    return match === null ? undefined : { match, versionId: locator.versionId };
+    return match === null ? undefined : { match, versionId: locator.versionId, inMemory: true };
+  }
+
+  private async locateInPostgis(input: ReportInput): Promise<Located> {
+    const { lon, lat } = input.lastSeen;
+    const located = await this.repositories.jurisdictions.geofenceWithVersion(lon, lat);
+    return { ...located, inMemory: false };
   }
 
   private newReport(
@@ -102,7 +118,7 @@ export class ReportService {
    * case instead of a second one, and the same key with another request is rejected.
    */
   async submit(input: ReportInput, photo?: NewPhoto, idempotencyKey?: string): Promise<ReportReceipt> {
-    const { cases, jurisdictions } = this.repositories;
+    const { cases } = this.repositories;
     const idempotency = idempotencyKey
       ? { key: idempotencyKey, requestSha256: hashReport(input, photo) }
       : undefined;
@@ -112,30 +128,30 @@ export class ReportService {
     }
 
     const trackingCode = createTrackingCode();
-    const located = this.locateInMemory(input);
-    let match = located?.match;
-    let stored = located
-      ? await cases.insertReport(
-          this.newReport(input, photo, trackingCode, match, located.versionId, idempotency),
-        )
-      : undefined;
+    let located = this.locateInMemory(input) ?? (await this.locateInPostgis(input));
+    let report: NewReport;
+    let stored: StoredReport | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const { match, versionId } = located;
+      report = this.newReport(input, photo, trackingCode, match, versionId, idempotency);
+      stored = await cases.insertReport(report);
+      if (stored) break;
 
-    if (!stored && idempotency) {
-      // A concurrent request with the same key may have stored its case first.
-      const earlier = await this.findEarlier(idempotency);
-      if (earlier) return earlier;
+      if (idempotency) {
+        // A concurrent request with the same key may have stored its case first.
+        const earlier = await this.findEarlier(idempotency);
+        if (earlier) return earlier;
+      }
+      // Another boundary version went live between the geofence and the insert.
+      if (attempt === MAX_STORE_ATTEMPTS) {
+        throw new Error(
+          `the live boundary version changed during each of ${MAX_STORE_ATTEMPTS} attempts to store a report`,
+        );
+      }
+      if (located.inMemory && versionId !== null) this.locator?.invalidate(versionId);
+      located = await this.locateInPostgis(input);
     }
-    if (!stored) {
-      // No in-memory locator, or a boundary publish made its version stale: PostGIS geofences against
-      // the live version in the same moment, so the insert needs no version check.
-      if (located) this.locator?.invalidate(located.versionId);
-      match = await jurisdictions.geofence(input.lastSeen.lon, input.lastSeen.lat);
-      stored = await cases.insertReport(this.newReport(input, photo, trackingCode, match, null, idempotency));
-      const earlier = !stored && idempotency ? await this.findEarlier(idempotency) : undefined;
-      if (earlier) return earlier;
-      if (!stored) throw new Error('insert-report.sql stored nothing without a version check');
-    }
-    const alerts = match ? alertsFor(match, trackingCode, input) : [];
+    const { match } = located;
 
     log.info(
       { caseId: stored.id, district: match?.district.code ?? null, outbox: stored.outboxIds.length },
@@ -162,7 +178,7 @@ export class ReportService {
       region: match ? publicRef(match.region) : null,
       province: match ? publicRef(match.province) : null,
       onBorder: match?.onBorder ?? false,
-      alerted: alerts.map((alert) => alert.post),
+      alerted: report.alerts.map((alert) => alert.post),
       replayed: false,
     };
   }
