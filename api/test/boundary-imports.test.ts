@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishInTransaction } from '../../etl/src/boundary-publishing.js';
 import { createScratchDatabase } from '../../etl/test/support/database.js';
 import { writeTestShapefile } from '../../etl/test/support/shapefile-writer.js';
+import { deadlinePromptJobId } from '../src/jobs/deadline-queue.js';
 import { CaseRepository } from '../src/repositories/case-repository.js';
 import { JurisdictionRepository } from '../src/repositories/jurisdiction-repository.js';
 import { rerouteAfterSwitch } from '../src/services/boundary-switch.js';
@@ -641,9 +642,10 @@ describe('publishing and rolling back', () => {
       (clock.due_at.getTime() - clock.started_at.getTime()) / 60_000;
     expect(minutes(started[0])).toBe(CONTACT_DEADLINE_MINUTES);
     expect(minutes(started[1])).toBe(FIR_DEADLINE_MINUTES);
-    const prompt = await test.platform.deadlineQueue.getJob(`deadline-${outside.id}-fir-RPO`);
-    expect(prompt?.data).toEqual({ caseId: outside.id, duty: 'fir', level: 'RPO' });
-    expect(await test.platform.deadlineQueue.getJob(`deadline-${outside.id}-contact-RPO`)).toBeDefined();
+    // Each due time has its delayed sweep waiting.
+    for (const clock of started) {
+      expect(await test.platform.deadlineQueue.getJob(deadlinePromptJobId(clock.due_at))).toBeDefined();
+    }
 
     // The Lahore DPO registers the FIR, which finishes the FIR clock.
     for (const transition of [
