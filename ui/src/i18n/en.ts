@@ -398,7 +398,8 @@ export const en = {
       submit: 'Send report to police',
       busy: 'Sending…',
       checking: 'Running a security check…',
-      offline: 'You are offline. The report is saved on this phone; send it when the connection is back.',
+      offline:
+        'You are offline. The report is saved on this phone and is sent by itself when the connection is back, if this page stays open.',
       missing: (field: string) => `Fill in: ${field}.`,
       invalidPlace: 'Enter the place as latitude and longitude, or pick it on the map.',
       invalidAge: 'Enter the age as a number from 0 to 17.',
