@@ -77,7 +77,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
   }
 }
 
-/** A random report body, as the intake benchmarks send it. */
+/** Returns a random report body, as the intake benchmarks send it. */
 export function reportBody(): string {
   const lat = LAT_RANGE[0] + Math.random() * (LAT_RANGE[1] - LAT_RANGE[0]);
   const lon = LON_RANGE[0] + Math.random() * (LON_RANGE[1] - LON_RANGE[0]);

@@ -46,7 +46,7 @@ export function portalServiceWorker(entryName = 'portal'): Plugin {
   return {
     name: 'talash-portal-service-worker',
     apply: 'build',
-    // After Vite's own build plugins, so the bundle already holds the written index.html.
+    // Runs after Vite's own build plugins, so the bundle already contains the written index.html.
     enforce: 'post',
     async generateBundle(_options, bundle) {
       const urls = portalFiles(bundle, entryName);

@@ -1,7 +1,7 @@
-// The deadline board of an RPO, an IG and a DPO in a real Chromium against the real API and worker:
-// the districts of the officer's region or province with their counts, the map's districts shaded by
-// open cases with a missed deadline, nothing from outside the officer's jurisdiction, and a new missed
-// deadline arriving live. Deadlines are missed by moving the platform's deadline clock forward.
+// The deadline board of an RPO, an IG and a DPO in a real Chromium against the real API and worker.
+// It checks the districts of the officer's region or province with their counts and the map's shading
+// by open cases with a missed deadline. It also checks that nothing from outside the officer's
+// jurisdiction shows, and that a new missed deadline arrives live. Deadlines are missed by moving the platform's deadline clock forward.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -128,7 +128,10 @@ function number(language: Language, value: number): string {
   return new Intl.NumberFormat(language === 'ur' ? 'ur-PK-u-nu-arabext' : 'en-PK').format(value);
 }
 
-/** The link a child's page shares: Urdu pages share the Urdu page, so the preview is in Urdu too. */
+/**
+ * Returns the link a child's page shares. An Urdu page shares the Urdu page, so the preview is in
+ * Urdu too.
+ */
 function sharedPageUrl(publicId: string, language: Language): string {
   const url = `${platform.baseUrl}/register/${publicId}`;
   return language === 'ur' ? `${url}?lang=ur` : url;
@@ -335,7 +338,7 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
       await page.getByRole('button', { name: report.submit }).click();
       expect(await page.getByRole('alert').textContent()).toBe(report.offline);
 
-      // Back online, the report leaves by itself: nobody presses send again.
+      // Back online, the report is sent without a second press of the send button.
       await page.context().setOffline(false);
       const code = await page.getByTestId('tracking-code').textContent({ timeout: 20_000 });
       expect(code).toMatch(/^TL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
@@ -429,7 +432,7 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
         .first('child_name', 'child_age');
       expect(stored).toEqual({ child_name: name, child_age: 5 });
 
-      // No API answer was kept, and the kept shell holds no child of the register.
+      // No API response is cached, and the cached shell contains no child of the register.
       const cached = await cachedUrls(page);
       expect(cached).toContain(`${platform.baseUrl}/report`);
       expect(cached.filter((url) => new URL(url).pathname.startsWith('/api/'))).toEqual([]);

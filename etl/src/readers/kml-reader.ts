@@ -72,7 +72,10 @@ export async function openKml(file: string, options: ReaderOptions): Promise<Bou
   };
 }
 
-/** The first pass: folder counts, schemas and notes, and a SourceFormatError for a broken file. */
+/**
+ * Runs the first pass: counts placemarks per folder and reads schemas and notes. Throws a
+ * SourceFormatError for a broken file.
+ */
 async function scanKml(
   file: string,
   encoding: XmlEncoding,
