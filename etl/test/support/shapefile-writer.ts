@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MultiPolygon, Polygon } from 'geojson';
 
-/** One polygon per record as rings of [x, y]; null writes a null shape. Outer rings go clockwise. */
+/**
+ * One record as rings of [x, y]; null writes a null shape. Outer rings go clockwise and holes
+ * counter-clockwise, so one record can hold a multipolygon's outer rings and holes together.
+ */
 export type TestShape = [number, number][][] | null;
 
 export interface TestShapefile {
@@ -42,6 +46,33 @@ export function writeTestShapefile(shapefile: TestShapefile): string {
   if (shapefile.prj) writeFileSync(`${base}.prj`, shapefile.prj);
   if (shapefile.cpg) writeFileSync(`${base}.cpg`, shapefile.cpg);
   return `${base}.shp`;
+}
+
+/**
+ * Converts a GeoJSON Polygon or MultiPolygon to the rings of one shapefile record, turning each
+ * outer ring clockwise and each hole counter-clockwise, because shapefile readers tell them apart
+ * by orientation.
+ */
+export function shapeOfPolygon(geometry: Polygon | MultiPolygon): TestShape {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polygons.flatMap((rings) =>
+    rings.map((ring, index) => {
+      const points = ring.map(([x, y]) => [x, y] as [number, number]);
+      const clockwise = signedArea(points) < 0;
+      return clockwise === (index === 0) ? points : points.reverse();
+    }),
+  );
+}
+
+/** Shoelace area of a closed ring: positive when it runs counter-clockwise. */
+function signedArea(ring: [number, number][]): number {
+  let twiceArea = 0;
+  for (let i = 1; i < ring.length; i += 1) {
+    const [x0, y0] = ring[i - 1] as [number, number];
+    const [x1, y1] = ring[i] as [number, number];
+    twiceArea += x0 * y1 - x1 * y0;
+  }
+  return twiceArea / 2;
 }
 
 function header(byteLength: number, bbox: number[]): Buffer {
@@ -86,12 +117,19 @@ function encodeShape(shape: TestShape): Buffer {
   return buffer;
 }
 
+// A loop, not Math.min(...xs): Node 20 throws a RangeError when a spread passes more than about
+// 130,000 arguments, and the bundled districts alone have 91,249 points.
 function boundingBox(shapes: TestShape[]): number[] {
-  const points = shapes.flatMap((shape) => shape?.flat() ?? []);
-  if (points.length === 0) return [0, 0, 0, 0];
-  const xs = points.map(([x]) => x);
-  const ys = points.map(([, y]) => y);
-  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const ring of shapes.flatMap((shape) => shape ?? [])) {
+    for (const [x, y] of ring) {
+      box[0] = Math.min(box[0] as number, x);
+      box[1] = Math.min(box[1] as number, y);
+      box[2] = Math.max(box[2] as number, x);
+      box[3] = Math.max(box[3] as number, y);
+    }
+  }
+  return box[0] === Infinity ? [0, 0, 0, 0] : box;
 }
 
 function encodeDbf(shapefile: TestShapefile): Buffer {
