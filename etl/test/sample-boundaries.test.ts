@@ -7,20 +7,11 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BoundaryImportOptions, importBoundaryFile } from '../src/boundary-import.js';
 import { discardDraft } from '../src/boundary-publishing.js';
+import { CITY_POINTS } from './support/city-points.js';
 import { connectTestDatabase, namesAt } from './support/database.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../shared/data/boundaries/', import.meta.url));
 const sample = (name: string) => join(SAMPLES, name);
-
-// Points well inside each city's district in every source (pole of inaccessibility of the
-// intersection of the sources' polygons), with the district name each file uses.
-const CITY_POINTS: { lon: number; lat: number; ocha: string; osm: string; province: string }[] = [
-  { lon: 73.20471, lat: 33.67325, ocha: 'Islamabad', osm: 'Islamabad', province: 'Islamabad' },
-  { lon: 74.3917, lat: 31.49352, ocha: 'Lahore', osm: 'Lahore', province: 'Punjab' },
-  { lon: 67.04646, lat: 24.82842, ocha: 'South Karachi', osm: 'Karachi South', province: 'Sindh' },
-  { lon: 66.90606, lat: 30.22107, ocha: 'Quetta', osm: 'Quetta', province: 'Balochistan' },
-  { lon: 71.54752, lat: 34.0403, ocha: 'Peshawar', osm: 'Peshawar', province: 'Khyber Pakhtunkhwa' },
-];
 
 // Point on surface of each Bhubaneswar police-station polygon, inside it in the GeoJSON and the KML.
 const STATION_POINTS: [string, number, number][] = [
@@ -86,7 +77,12 @@ describe.skipIf(!existsSync(SAMPLES))('sample boundary files', () => {
     const original = await importSample('pak_adm2_districts_ocha_pkmapr.gpkg');
     const utm = await importSample('DERIVED_pak_adm2_districts_ocha_pkmapr_utm42n.shp');
     expect(utm.source.crs).toBe('EPSG:32642');
-    expect(utm.counts.stored).toBe(160);
+    expect(utm.counts).toMatchObject({ read: 160, stored: 160, rejected: 0, repaired: 0, withoutParent: 0 });
+    // The shapefile's 10-character field names, cut from district_code, district_name and province_name.
+    expect(utm.mapping).toMatchObject({ code: 'district_c', name: 'district_n', parent: 'province_n' });
+    for (const city of CITY_POINTS) {
+      expect(await namesAt(db, utm.versionId, 'district', city.lon, city.lat)).toEqual([city.ocha]);
+    }
 
     const distances = await db.raw(
       `SELECT count(*) AS pairs,
