@@ -1,7 +1,7 @@
 /**
- * Points well inside each city's district in every source (the pole of inaccessibility of the
- * intersection of the sources' polygons), with the name each source gives the district: `osm` in
- * the bundled OpenStreetMap boundaries, `ocha` in the OCHA districts, and the province in OCHA.
+ * Points well inside each city's district in every source: the pole of inaccessibility of the
+ * intersection of the sources' polygons. `osm` is the district's name in the bundled OpenStreetMap
+ * boundaries, `ocha` its name in the OCHA districts, and `province` its OCHA province.
  */
 export const CITY_POINTS: { lon: number; lat: number; ocha: string; osm: string; province: string }[] = [
   { lon: 73.20471, lat: 33.67325, ocha: 'Islamabad', osm: 'Islamabad', province: 'Islamabad' },
