@@ -2,9 +2,9 @@
 // Nominatim server on loopback for addresses. Reports keep the typed place for officers only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeocoderError, NominatimGeocoder } from '../src/places/nominatim-geocoder.js';
+import { lahoreReport } from './support/duty-officers.js';
 import { FakeNominatim, type NominatimResult } from './support/fake-nominatim.js';
 import { jsonCall } from './support/json-call.js';
-import { lahoreReport } from './support/duty-officers.js';
 import { signIn, startTestPlatform, type TestPlatform } from './support/platform.js';
 
 interface Candidate {
@@ -160,7 +160,10 @@ describe('GET /api/places with a Nominatim geocoder', () => {
     nominatim.mode = 'answer';
     nominatim.results = [LAHORE_ADDRESS, SEA_ADDRESS];
     const before = nominatim.requests.length;
-    const { status, body } = await lookup(withGeocoder, `q=${encodeURIComponent('Test Street Lahore')}&lang=ur`);
+    const { status, body } = await lookup(
+      withGeocoder,
+      `q=${encodeURIComponent('Test Street Lahore')}&lang=ur`,
+    );
 
     expect(status).toBe(200);
     expect(body.geocoder).toBe('ok');
@@ -184,14 +187,17 @@ describe('GET /api/places with a Nominatim geocoder', () => {
     expect(sent.get('accept-language')).toBe('ur');
   });
 
-  it.each(['fail', 'hang', 'not json'] as const)('answers names when the geocoder does "%s"', async (mode) => {
-    nominatim.mode = mode;
-    const { status, body } = await lookup(withGeocoder, 'q=Lahore');
-    expect(status).toBe(200);
-    expect(body.geocoder).toBe('unavailable');
-    expect(body.candidates[0]?.code).toBe('PK-PB-LAHORE');
-    expect(body.candidates.every((candidate) => candidate.source === 'boundary')).toBe(true);
-  });
+  it.each(['fail', 'hang', 'not json'] as const)(
+    'answers names when the geocoder does "%s"',
+    async (mode) => {
+      nominatim.mode = mode;
+      const { status, body } = await lookup(withGeocoder, 'q=Lahore');
+      expect(status).toBe(200);
+      expect(body.geocoder).toBe('unavailable');
+      expect(body.candidates[0]?.code).toBe('PK-PB-LAHORE');
+      expect(body.candidates.every((candidate) => candidate.source === 'boundary')).toBe(true);
+    },
+  );
 
   it('keeps the query out of the error of a failed search', async () => {
     const geocoder = new NominatimGeocoder({ url: 'http://127.0.0.1:9/search', timeoutMs: 500 });
@@ -216,7 +222,10 @@ describe('the typed place of a report', () => {
     });
     expect(created.status).toBe(201);
 
-    const row = await test.platform.db('cases').where({ id: created.body.id }).first('last_seen_place_description');
+    const row = await test.platform
+      .db('cases')
+      .where({ id: created.body.id })
+      .first('last_seen_place_description');
     expect(row.last_seen_place_description).toBe(typed);
 
     const officer = await signIn(test);
@@ -231,7 +240,10 @@ describe('the typed place of a report', () => {
   it('stores no place when none was typed', async () => {
     const created = await jsonCall(test, 'POST', '/api/reports', undefined, lahoreReport());
     expect(created.status).toBe(201);
-    const row = await test.platform.db('cases').where({ id: created.body.id }).first('last_seen_place_description');
+    const row = await test.platform
+      .db('cases')
+      .where({ id: created.body.id })
+      .first('last_seen_place_description');
     expect(row.last_seen_place_description).toBeNull();
   });
 

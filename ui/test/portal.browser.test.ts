@@ -448,8 +448,10 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
       await page.goto(`${platform.baseUrl}/report`);
       await page.getByRole('button', { name: report.pickOnMap }).click();
       await page.getByTestId('place-picker').locator('canvas').waitFor();
-      await page.getByLabel(report.findDistrict).fill(language === 'en' ? 'Lahore' : 'لاہور');
-      await page.getByRole('button', { name: report.findDistrictSubmit, exact: true }).click();
+      await page
+        .getByRole('combobox', { name: report.placeSearch })
+        .fill(language === 'en' ? 'Lahore' : 'لاہور');
+      await page.getByRole('listbox', { name: report.placeSearch }).getByRole('option').first().click();
 
       // The map flies to Lahore; a tap in its middle must then land inside Lahore district.
       const picker = page.getByTestId('place-picker');

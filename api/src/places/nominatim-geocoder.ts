@@ -17,7 +17,10 @@ export interface Geocoder {
  * never the query, because the query can be a family's home address.
  */
 export class GeocoderError extends Error {
-  constructor(readonly reason: 'timeout' | 'network' | 'http' | 'invalid response', detail: string) {
+  constructor(
+    readonly reason: 'timeout' | 'network' | 'http' | 'invalid response',
+    detail: string,
+  ) {
     super(`geocoder ${reason}: ${detail}`);
     this.name = 'GeocoderError';
   }
@@ -31,7 +34,10 @@ export interface NominatimGeocoderOptions {
   limit?: number;
 }
 
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number);
+const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .transform(Number);
 
 // One result of the Nominatim search API with format=jsonv2; other fields are ignored.
 const resultSchema = z.object({
@@ -67,7 +73,8 @@ export class NominatimGeocoder implements Geocoder {
     } catch (error) {
       // The error's message can contain the URL, and with it the query: only its name is kept.
       const name = (error as Error).name;
-      if (name === 'TimeoutError') throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
+      if (name === 'TimeoutError')
+        throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
       throw new GeocoderError('network', name);
     }
     if (!response.ok) {
@@ -80,7 +87,8 @@ export class NominatimGeocoder implements Geocoder {
       body = await response.json();
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'TimeoutError') throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
+      if (name === 'TimeoutError')
+        throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
       throw new GeocoderError('invalid response', 'the body is not JSON');
     }
     if (!Array.isArray(body)) throw new GeocoderError('invalid response', 'the body is not a JSON array');

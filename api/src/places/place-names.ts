@@ -54,9 +54,7 @@ export function searchText(value: string): string {
   text = text.replace(/[\u0600-\u06ff]/g, (letter) => LETTER_FORMS[letter] ?? letter);
   // Arabic-Indic and Extended Arabic-Indic digits to ASCII digits.
   text = text.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (digit) => String((digit.codePointAt(0) ?? 0) % 16));
-  return text
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 export function searchKey(value: string): SearchKey {

@@ -77,7 +77,15 @@ export class PlaceRepository {
    */
   async shapes(ids: number[]): Promise<Map<number, JurisdictionShape>> {
     const result = await this.db.raw<{
-      rows: { id: number; lon: number; lat: number; west: number; south: number; east: number; north: number }[];
+      rows: {
+        id: number;
+        lon: number;
+        lat: number;
+        west: number;
+        south: number;
+        east: number;
+        north: number;
+      }[];
     }>(
       `SELECT j.id, ST_X(point) AS lon, ST_Y(point) AS lat,
               ST_XMin(j.geom) AS west, ST_YMin(j.geom) AS south, ST_XMax(j.geom) AS east, ST_YMax(j.geom) AS north

@@ -109,9 +109,9 @@ export class PlaceLookupService {
         source: 'boundary',
         level: jurisdiction.level,
         code: jurisdiction.code,
-        label: [jurisdiction, ...jurisdiction.parents].map((named) => nameIn(named, language)).join(
-          language === 'ur' ? '، ' : ', ',
-        ),
+        label: [jurisdiction, ...jurisdiction.parents]
+          .map((named) => nameIn(named, language))
+          .join(language === 'ur' ? '، ' : ', '),
         point: { lat: shape.lat, lon: shape.lon },
         bbox: shape.bbox,
         district:
@@ -151,7 +151,11 @@ export class PlaceLookupService {
               label: place.label,
               point: { lat: place.lat, lon: place.lon },
               bbox: place.bbox,
-              district: { code: match.district.code, name: match.district.name, nameUr: match.district.nameUr },
+              district: {
+                code: match.district.code,
+                name: match.district.name,
+                nameUr: match.district.nameUr,
+              },
             },
           ]
         : [],

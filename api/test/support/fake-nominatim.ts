@@ -46,9 +46,7 @@ export class FakeNominatim {
         response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
         return;
       }
-      response
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify(this.results));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.results));
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
   }
