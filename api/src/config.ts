@@ -132,9 +132,9 @@ const configSchema = z.object({
    * names only. The typed address goes to this server, so use one inside the police network.
    */
   GEOCODER_URL: z.string().url().optional(),
-  /** How long a place lookup waits for the geocoder before it answers without addresses, in milliseconds. */
+  /** How long a place lookup waits for the geocoder before it returns names only, in milliseconds. */
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
-  /** Place lookups (GET /api/places) allowed per client address per minute; the form asks once per typing pause. */
+  /** Place lookups (GET /api/places) allowed per client address per minute. The form sends one per pause in typing. */
   PLACE_LOOKUPS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Largest historical incident file accepted by POST /api/incidents/imports, in bytes. */
   INCIDENT_IMPORT_MAX_BYTES: z.coerce

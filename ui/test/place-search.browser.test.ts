@@ -1,6 +1,6 @@
 // The "Address, town or district" field of the report form in a real Chromium against the real API
-// and PostGIS: a district typed in English and chosen with the keyboard, a division typed in Urdu
-// and chosen with a tap, each report sent and routed inside the place chosen.
+// and PostGIS. A district is typed in English and chosen with the keyboard, and a division is typed
+// in Urdu and chosen with a tap. Each report is sent and must be routed inside the place chosen.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../api/test/support/platform.js';
 import { en } from '../src/i18n/en';
 import { ur } from '../src/i18n/ur';
+import { seriousViolations } from './support/axe';
 import { CHROMIUM, launchChromium } from './support/browser';
 
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DICTIONARIES = { en, ur };
+const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -72,6 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('place search of the report form in Chrom
     expect(await field.getAttribute('aria-expanded')).toBe('true');
     expect(await first.textContent()).toContain('Sheikhupura, Lahore, Punjab');
     expect(await page.getByTestId('place-search-status').textContent()).toContain('places found');
+    expect(await seriousViolations(page)).toEqual([]);
 
     await field.press('ArrowDown');
     expect(await field.getAttribute('aria-activedescendant')).toBe('report-place-option-0');
@@ -109,6 +112,8 @@ describe.skipIf(!existsSync(CHROMIUM))('place search of the report form in Chrom
       .filter({ hasText: 'ڈیرہ غازی خان' });
     await division.waitFor();
     expect(await division.textContent()).toContain('ڈیرہ غازی خان، پنجاب');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-portal-place-search-ur.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     expect(
       await page.locator('#report-place-list').evaluate((list) => getComputedStyle(list).direction),
     ).toBe('rtl');

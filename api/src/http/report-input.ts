@@ -66,7 +66,7 @@ export const reportSchema = z
             (date) => date.getTime() >= Date.now() - OLDEST_LAST_SEEN_MS,
             'must be within the last 18 years',
           ),
-        // The address, town or district as typed; lat and lon stay the place that routes the case.
+        // The address, town or district as typed. The case is routed by lat and lon, not by this text.
         placeDescription: optionalText(500),
       })
       .strict(),

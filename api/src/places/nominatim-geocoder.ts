@@ -30,7 +30,7 @@ export interface NominatimGeocoderOptions {
   /** The search endpoint, such as https://nominatim.example.pk/search. */
   url: string;
   timeoutMs: number;
-  /** Results asked for per search. */
+  /** Maximum results requested per search. */
   limit?: number;
 }
 
@@ -39,7 +39,7 @@ const decimal = z
   .regex(/^-?\d+(\.\d+)?$/)
   .transform(Number);
 
-// One result of the Nominatim search API with format=jsonv2; other fields are ignored.
+// One result of the Nominatim search API with format=jsonv2. Other fields are ignored.
 const resultSchema = z.object({
   lat: decimal,
   lon: decimal,
@@ -50,8 +50,9 @@ const resultSchema = z.object({
 
 /**
  * Address search against a Nominatim server (the /search endpoint with format=jsonv2), limited to
- * Pakistan with countrycodes=pk. Meant for a server run inside the police network. Nominatim's
- * public servers forbid autocomplete use.
+ * Pakistan with countrycodes=pk. Meant for a server run inside the police network, because the
+ * usage policy of nominatim.openstreetmap.org forbids autocomplete clients
+ * (https://operations.osmfoundation.org/policies/nominatim/).
  */
 export class NominatimGeocoder implements Geocoder {
   constructor(private readonly options: NominatimGeocoderOptions) {}
@@ -71,10 +72,10 @@ export class NominatimGeocoder implements Geocoder {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      // The error's message can contain the URL, and with it the query: only its name is kept.
+      // The error's message can contain the URL and so the query. Only the error's name is kept.
       const name = (error as Error).name;
       if (name === 'TimeoutError')
-        throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
+        throw new GeocoderError('timeout', `timed out after ${this.options.timeoutMs} ms`);
       throw new GeocoderError('network', name);
     }
     if (!response.ok) {
@@ -88,7 +89,7 @@ export class NominatimGeocoder implements Geocoder {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError')
-        throw new GeocoderError('timeout', `no answer in ${this.options.timeoutMs} ms`);
+        throw new GeocoderError('timeout', `timed out after ${this.options.timeoutMs} ms`);
       throw new GeocoderError('invalid response', 'the body is not JSON');
     }
     if (!Array.isArray(body)) throw new GeocoderError('invalid response', 'the body is not a JSON array');

@@ -64,7 +64,7 @@ export function searchKey(value: string): SearchKey {
   return { words, compact, loose: compact.replace(/(.)\1+/gu, '$1') };
 }
 
-/** The key of a query, without words that only name a level, unless nothing else is left. */
+/** Builds the key of a query without the words that only name a level, unless nothing else is left. */
 export function queryKey(query: string): SearchKey {
   const key = searchKey(query);
   const words = key.words.filter((word) => !LEVEL_WORDS.has(word));
@@ -99,8 +99,8 @@ export function matchScore(query: SearchKey, name: SearchKey): number {
 }
 
 /**
- * Whether each query word, in order, is a prefix of the next name word or the initials of the next
- * few name words. Name words may be skipped between matches.
+ * Checks that each query word, in order, is a prefix of the next name word or the initials of the
+ * next few name words. Name words may be skipped between matches.
  */
 function matchesWordByWord(queryWords: string[], nameWords: string[]): boolean {
   if (queryWords.length === 1 && (queryWords[0]?.length ?? 0) < 2) return false;

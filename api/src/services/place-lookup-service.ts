@@ -10,7 +10,7 @@ import type {
 
 export type PlaceLanguage = 'en' | 'ur';
 
-/** One answer to a place lookup: where to move the map and where to put the pin. */
+/** One result of a place lookup: where to move the map and where to put the pin. */
 export interface PlaceCandidate {
   /** `boundary`: a live jurisdiction's name matched; `geocoder`: the address search found it. */
   source: 'boundary' | 'geocoder';
@@ -72,10 +72,9 @@ export class PlaceLookupService {
       this.findBoundaries(query, language),
       this.findAddresses(query, language),
     ]);
-    return {
-      candidates: [...boundaries, ...(addresses ?? [])],
-      geocoder: this.geocoder ? (addresses ? 'ok' : 'unavailable') : 'off',
-    };
+    let geocoder: PlaceLookupResult['geocoder'] = 'off';
+    if (this.geocoder) geocoder = addresses ? 'ok' : 'unavailable';
+    return { candidates: [...boundaries, ...(addresses ?? [])], geocoder };
   }
 
   private async findBoundaries(query: string, language: PlaceLanguage): Promise<PlaceCandidate[]> {

@@ -13,8 +13,8 @@ export interface NominatimResult {
 }
 
 /**
- * A loopback HTTP server that plays Nominatim's search endpoint: `GET /search` returns `results`, or
- * fails with HTTP 503, or never answers, as `mode` says.
+ * A loopback HTTP server that plays Nominatim's search endpoint. Depending on `mode`, `GET /search`
+ * returns `results`, fails with HTTP 503, returns HTML, or never responds.
  */
 export class FakeNominatim {
   results: NominatimResult[] = [];

@@ -56,7 +56,7 @@ export type NewReport = {
   reporter: { name: string; phone: string };
 };
 
-/** One answer of the place lookup: a jurisdiction whose name matched, or an address from the geocoder. */
+/** One result of the place lookup: a jurisdiction whose name matched, or an address from the geocoder. */
 export type PlaceCandidate = {
   source: 'boundary' | 'geocoder';
   level: 'province' | 'region' | 'district' | 'address';

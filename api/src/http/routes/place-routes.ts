@@ -24,7 +24,7 @@ export function placeRoutes(places: PlaceLookupService, options: { lookupsPerMin
   router.get('/places', perMinuteLimit(options.lookupsPerMinute), async (request, response) => {
     const { q, lang } = parseOrThrow(placesQuery, request.query, 'INVALID_PLACE_QUERY');
     const result = await places.lookup(q, lang);
-    // The query can be a home address: no cache along the way may keep it.
+    // The query can be a home address, so no cache along the way may keep it.
     response.set('cache-control', 'no-store').json(result);
   });
 
