@@ -126,6 +126,16 @@ const configSchema = z.object({
   REPORTER_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /** Public map tiles allowed per client address per minute; one map view loads roughly 10 to 30. */
   PUBLIC_TILES_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /**
+   * Search endpoint of a Nominatim server for street addresses in the report form, such as
+   * https://nominatim.example.pk/search. Unset (the default), the place lookup finds jurisdiction
+   * names only. The typed address goes to this server, so use one inside the police network.
+   */
+  GEOCODER_URL: z.string().url().optional(),
+  /** How long a place lookup waits for the geocoder before it returns names only, in milliseconds. */
+  GEOCODER_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
+  /** Place lookups (GET /api/places) allowed per client address per minute. The form sends one per pause in typing. */
+  PLACE_LOOKUPS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Largest historical incident file accepted by POST /api/incidents/imports, in bytes. */
   INCIDENT_IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -27,6 +27,7 @@ import { OutboxJobBatcher } from './jobs/outbox-job-batcher.js';
 import { createOutboxQueue, type OutboxJobData } from './jobs/outbox-queue.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { createLogger } from './logger.js';
+import { NominatimGeocoder } from './places/nominatim-geocoder.js';
 import { AccountRepository } from './repositories/account-repository.js';
 import { AlertRepository } from './repositories/alert-repository.js';
 import { AnalysisRepository } from './repositories/analysis-repository.js';
@@ -46,6 +47,7 @@ import { FaceRepository, type PhotoRef } from './repositories/face-repository.js
 import { IncidentRepository } from './repositories/incident-repository.js';
 import { JurisdictionRepository } from './repositories/jurisdiction-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
+import { PlaceRepository } from './repositories/place-repository.js';
 import { PublicRegisterRepository } from './repositories/public-register-repository.js';
 import { ReporterRepository } from './repositories/reporter-repository.js';
 import { SightingRepository } from './repositories/sighting-repository.js';
@@ -63,6 +65,7 @@ import { FaceSearchService } from './services/face-search-service.js';
 import { GeofenceService } from './services/geofence-service.js';
 import { IncidentService } from './services/incident-service.js';
 import { OutboxDelivery } from './services/outbox-delivery.js';
+import { PlaceLookupService } from './services/place-lookup-service.js';
 import { PublicRegisterService } from './services/public-register-service.js';
 import { ReportService } from './services/report-service.js';
 import { ReporterService } from './services/reporter-service.js';
@@ -107,6 +110,7 @@ export interface Platform {
     incidents: IncidentRepository;
     analysis: AnalysisRepository;
     caseTiming: CaseTimingRepository;
+    places: PlaceRepository;
   };
   services: {
     geofence: GeofenceService;
@@ -128,6 +132,7 @@ export interface Platform {
     challenges: SubmissionChallenges;
     incidents: IncidentService;
     analysis: AnalysisService;
+    places: PlaceLookupService;
   };
   faces: {
     detector: FaceDetector;
@@ -182,6 +187,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     incidents: new IncidentRepository(db),
     analysis: new AnalysisRepository(db),
     caseTiming: new CaseTimingRepository(db),
+    places: new PlaceRepository(db),
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
@@ -310,6 +316,12 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     }),
     incidents: new IncidentService(db, { incidents: repositories.incidents, audit: repositories.audit }),
     analysis: new AnalysisService({ analysis: repositories.analysis, caseTiming: repositories.caseTiming }),
+    places: new PlaceLookupService(
+      repositories,
+      config.GEOCODER_URL
+        ? new NominatimGeocoder({ url: config.GEOCODER_URL, timeoutMs: config.GEOCODER_TIMEOUT_MS })
+        : undefined,
+    ),
   };
   const accountAdmin = new AccountAdminService(db, services.accounts, repositories);
   const sessions = new OfficerSessions(services.accounts, config.SECURE_COOKIES);

@@ -17,11 +17,13 @@
 -- when a case with that key exists: the caller then returns that case.
 -- $32 deadline duties and $33 their minutes: the clocks of a case routed to a district ($11 not null),
 -- started at the case's creation time, truncated to milliseconds like a JavaScript Date.
+-- $34 the place as the reporter typed it (or null).
 WITH new_case AS (
   INSERT INTO cases (tracking_code, child_name, child_age, child_sex, child_description, last_seen_at, last_seen,
                      reporter_name, reporter_phone, district_id, region_id, province_id, boundary_version_id, on_border,
-                     idempotency_key, request_sha256)
-  SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $30, $31
+                     idempotency_key, request_sha256, last_seen_place_description)
+  SELECT $1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $30, $31,
+         $34
   WHERE $29::integer IS NOT DISTINCT FROM (SELECT id FROM boundary_versions WHERE status = 'live')
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, created_at

@@ -5,8 +5,7 @@
 // leaving the register, and sightings reaching the right districts. Last come tracking with the
 // reporter's additions and takedown, and axe-core on every public page. Every flow runs in English
 // and in Urdu.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,11 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startTestPlatform, type TestPlatform, waitFor } from '../../api/test/support/platform.js';
 import { en } from '../src/i18n/en';
 import { ur } from '../src/i18n/ur';
+import { seriousViolations } from './support/axe';
 import { CHROMIUM, launchChromium } from './support/browser';
 
 const uiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // A slow 3G profile: 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
 const SLOW_3G = {
   offline: false,
@@ -175,21 +174,6 @@ function cachedUrls(page: Page): Promise<string[]> {
     }
     return urls;
   });
-}
-
-/** Runs axe-core in the page; returns the serious and critical violations with their targets. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not block.
-  await page.evaluate(AXE_SOURCE);
-  const results = (await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<unknown> } }).axe;
-    return axe.run(document);
-  })) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
@@ -448,8 +432,10 @@ describe.skipIf(!existsSync(CHROMIUM))('public portal in Chromium', () => {
       await page.goto(`${platform.baseUrl}/report`);
       await page.getByRole('button', { name: report.pickOnMap }).click();
       await page.getByTestId('place-picker').locator('canvas').waitFor();
-      await page.getByLabel(report.findDistrict).fill(language === 'en' ? 'Lahore' : 'لاہور');
-      await page.getByRole('button', { name: report.findDistrictSubmit, exact: true }).click();
+      await page
+        .getByRole('combobox', { name: report.placeSearch })
+        .fill(language === 'en' ? 'Lahore' : 'لاہور');
+      await page.getByRole('listbox', { name: report.placeSearch }).getByRole('option').first().click();
 
       // The map flies to Lahore; a tap in its middle must then land inside Lahore district.
       const picker = page.getByTestId('place-picker');

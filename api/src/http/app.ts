@@ -24,6 +24,7 @@ import { geofenceRoutes } from './routes/geofence-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { incidentRoutes } from './routes/incident-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
+import { placeRoutes } from './routes/place-routes.js';
 import { publicRegisterRoutes } from './routes/public-register-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { reporterRoutes } from './routes/reporter-routes.js';
@@ -85,6 +86,7 @@ export function createApp(platform: Platform): express.Express {
     response.json({ basemapTileUrl: config.BASEMAP_TILE_URL ?? null });
   });
   app.use('/api', geofenceRoutes(services.geofence, repositories.jurisdictions));
+  app.use('/api', placeRoutes(services.places, { lookupsPerMinute: config.PLACE_LOOKUPS_PER_MINUTE }));
   // Public submissions need a solved proof-of-work challenge (GET /api/challenge) before their routes run.
   app.post('/api/reports', requireChallenge(services.challenges));
   app.post('/api/sightings', requireChallenge(services.challenges));

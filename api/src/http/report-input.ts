@@ -20,6 +20,15 @@ export function normalisePhone(input: string): string | undefined {
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const noControlCharacters = (value: string) => !CONTROL_CHARACTERS.test(value);
 
+/** Optional free text: trimmed, at most `max` characters, without control characters. */
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine(noControlCharacters, 'must not contain control characters')
+    .nullish();
+
 const text = (max: number) =>
   z
     .string()
@@ -39,12 +48,7 @@ export const reportSchema = z
           .min(0)
           .max(17, 'must be 17 or less: Talash handles children'),
         sex: z.enum(['female', 'male', 'other', 'unknown']),
-        description: z
-          .string()
-          .trim()
-          .max(2000, 'must be at most 2000 characters')
-          .refine(noControlCharacters, 'must not contain control characters')
-          .nullish(),
+        description: optionalText(2000),
       })
       .strict(),
     lastSeen: z
@@ -62,6 +66,8 @@ export const reportSchema = z
             (date) => date.getTime() >= Date.now() - OLDEST_LAST_SEEN_MS,
             'must be within the last 18 years',
           ),
+        // The address, town or district as typed. The case is routed by lat and lon, not by this text.
+        placeDescription: optionalText(500),
       })
       .strict(),
     reporter: z
@@ -86,7 +92,11 @@ export const reportSchema = z
 /** Validates a JSON report body, throwing INVALID_REPORT (400) naming the first bad field. */
 export function parseReport(body: unknown): ReportInput {
   const report = parseOrThrow(reportSchema, body, 'INVALID_REPORT');
-  return { ...report, child: { ...report.child, description: report.child.description ?? null } };
+  return {
+    ...report,
+    child: { ...report.child, description: report.child.description ?? null },
+    lastSeen: { ...report.lastSeen, placeDescription: report.lastSeen.placeDescription || null },
+  };
 }
 
 const NUMERIC_FIELDS = new Set(['child.age', 'lastSeen.lat', 'lastSeen.lon']);

@@ -12,7 +12,7 @@ export type Post = 'DPO' | 'RPO' | 'IG';
 export interface NewReport {
   trackingCode: string;
   child: { name: string; age: number; sex: ChildSex; description: string | null };
-  lastSeen: { lat: number; lon: number; at: Date };
+  lastSeen: { lat: number; lon: number; at: Date; placeDescription?: string | null };
   reporter: { name: string; phone: string };
   jurisdiction: GeofenceMatch | undefined;
   photo: NewPhoto | undefined;
@@ -187,6 +187,7 @@ export class CaseRepository {
         report.idempotency?.requestSha256 ?? null,
         report.deadlines.map((deadline) => deadline.duty),
         report.deadlines.map((deadline) => deadline.minutes),
+        report.lastSeen.placeDescription ?? null,
       ],
     );
     const row = rows[0];

@@ -25,6 +25,8 @@ export interface CaseListFilter {
 export interface CaseDetailRow {
   view: CaseView;
   reporter: { name: string; phone: string };
+  /** The last-seen place as the reporter typed it, or null. Officers only: it is the family's text. */
+  placeDescription: string | null;
   firNumber: string | null;
   policeStation: string | null;
   statusChangedAt: string | null;
@@ -87,14 +89,15 @@ export class CaseWorkflowRepository {
       rows: (CaseViewRow & {
         reporter_name: string;
         reporter_phone: string;
+        last_seen_place_description: string | null;
         fir_number: string | null;
         fir_police_station: string | null;
         status_changed_at: Date | null;
         province_code: string | null;
       })[];
     }>(
-      `SELECT ${CASE_VIEW_COLUMNS}, c.reporter_name, c.reporter_phone, c.fir_number, c.fir_police_station,
-              c.status_changed_at, p.code AS province_code
+      `SELECT ${CASE_VIEW_COLUMNS}, c.reporter_name, c.reporter_phone, c.last_seen_place_description,
+              c.fir_number, c.fir_police_station, c.status_changed_at, p.code AS province_code
        FROM cases c ${PATH_JOINS} WHERE c.id = ?`,
       [caseId],
     );
@@ -103,6 +106,7 @@ export class CaseWorkflowRepository {
     return {
       view: toCaseView(row),
       reporter: { name: row.reporter_name, phone: row.reporter_phone },
+      placeDescription: row.last_seen_place_description,
       firNumber: row.fir_number,
       policeStation: row.fir_police_station,
       statusChangedAt: row.status_changed_at ? row.status_changed_at.toISOString() : null,

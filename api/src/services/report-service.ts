@@ -19,7 +19,8 @@ import { createTrackingCode } from './tracking-code.js';
 
 export interface ReportInput {
   child: { name: string; age: number; sex: ChildSex; description: string | null };
-  lastSeen: { lat: number; lon: number; at: Date };
+  /** placeDescription is the place as the reporter typed it. Officers see it and the public never does. */
+  lastSeen: { lat: number; lon: number; at: Date; placeDescription?: string | null };
   reporter: { name: string; phone: string };
 }
 

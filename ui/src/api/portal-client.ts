@@ -4,6 +4,7 @@ import { challengeHeaders } from './challenge';
 import { request } from './client';
 import type {
   NewReport,
+  PlaceLookup,
   RegisterChild,
   RegisterFilter,
   RegisterPage,
@@ -21,6 +22,16 @@ export function fetchRegister(filter: RegisterFilter): Promise<RegisterPage> {
 
 export function fetchRegisterChild(publicId: string): Promise<RegisterChild> {
   return request<RegisterChild>(`/api/register/${encodeURIComponent(publicId)}`);
+}
+
+/** Finds jurisdictions (and, where the server has a geocoder, addresses) for a typed place. */
+export function lookupPlaces(
+  query: string,
+  language: 'en' | 'ur',
+  signal?: AbortSignal,
+): Promise<PlaceLookup> {
+  const parameters = new URLSearchParams({ q: query, lang: language });
+  return request<PlaceLookup>(`/api/places?${parameters}`, { signal });
 }
 
 /** Sends a report; `idempotencyKey` is the same on every retry of one report. */

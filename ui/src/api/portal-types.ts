@@ -52,6 +52,23 @@ export type ReporterView = {
 
 export type NewReport = {
   child: { name: string; age: number; sex: Sex; description: string | null };
-  lastSeen: { lat: number; lon: number; at: string };
+  lastSeen: { lat: number; lon: number; at: string; placeDescription: string | null };
   reporter: { name: string; phone: string };
+};
+
+/** One result of the place lookup: a jurisdiction whose name matched, or an address from the geocoder. */
+export type PlaceCandidate = {
+  source: 'boundary' | 'geocoder';
+  level: 'province' | 'region' | 'district' | 'address';
+  code: string | null;
+  label: string;
+  point: { lat: number; lon: number };
+  /** [west, south, east, north] in degrees. */
+  bbox: [number, number, number, number] | null;
+  district: { code: string; name: string; nameUr: string | null } | null;
+};
+
+export type PlaceLookup = {
+  candidates: PlaceCandidate[];
+  geocoder: 'off' | 'ok' | 'unavailable';
 };

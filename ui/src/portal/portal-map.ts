@@ -23,7 +23,7 @@ maplibregl.setWorkerUrl(workerUrl);
 
 /**
  * Creates the map in `container` and fills the district layers once the style has loaded. Also
- * returns the district boundaries, which the place picker searches by name.
+ * returns the request for the district boundaries, for callers that need them as data.
  */
 export async function createPortalMap(
   container: HTMLElement,

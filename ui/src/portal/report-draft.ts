@@ -9,6 +9,8 @@ export type ReportDraft = {
   seenAt: string;
   lat: string;
   lon: string;
+  /** The "Address, town or district" text, sent with the report for the police. */
+  placeDescription: string;
   reporterName: string;
   reporterPhone: string;
 };

@@ -13,6 +13,7 @@ import {
   urgentCasesQuery,
 } from '../routes/deadline-dashboard-routes.js';
 import { linkBody, unlinkBody } from '../routes/duplicate-routes.js';
+import { placesQuery } from '../routes/place-routes.js';
 
 import { ANALYSIS_OPERATIONS } from './analysis-operations.js';
 
@@ -72,6 +73,23 @@ export const OPERATIONS: Operation[] = [
     path: '/api/jurisdictions',
     who: 'anyone',
     summary: 'Live boundaries of one level as GeoJSON.',
+  },
+  {
+    method: 'get',
+    path: '/api/places',
+    who: 'anyone',
+    summary:
+      'Places for the last-seen place of a report: live provinces, regions and districts whose English or ' +
+      'Urdu name matches `q` (case, accents and Urdu letter forms ignored; prefixes, initials and near ' +
+      'spellings match), each with a label in `lang`, a point inside it and its bounding box. With ' +
+      'GEOCODER_URL set, addresses from that Nominatim server follow, only those inside a live district; ' +
+      '`geocoder` is off, ok or unavailable (then the names still come). Not cached.',
+    query: placesQuery,
+    responses: {
+      '200': 'candidates and geocoder.',
+      '400': 'INVALID_PLACE_QUERY naming q or lang.',
+      '429': 'RATE_LIMITED.',
+    },
   },
   {
     method: 'post',

@@ -73,6 +73,7 @@ export function caseRoutes(dependencies: CaseRouteDependencies): Router {
     response.set('cache-control', 'no-store').json({
       case: {
         ...detail.view,
+        lastSeen: { ...detail.view.lastSeen, placeDescription: detail.placeDescription },
         reporter: detail.reporter,
         fir: detail.firNumber ? { number: detail.firNumber, policeStation: detail.policeStation } : null,
         statusChangedAt: detail.statusChangedAt,
