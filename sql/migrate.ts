@@ -11,6 +11,7 @@ import * as incidents from './migrations/20261204000800_incidents.js';
 import * as publicRegister from './migrations/20261204000900_public_register.js';
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
 import * as analysisCounts from './migrations/20261205001300_analysis_counts.js';
+import * as analysisCountsAtCommit from './migrations/20261205002200_analysis_counts_at_commit.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204000900_public_register', publicRegister],
   ['20261204001000_report_idempotency', reportIdempotency],
   ['20261205001300_analysis_counts', analysisCounts],
+  ['20261205002200_analysis_counts_at_commit', analysisCountsAtCommit],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {
