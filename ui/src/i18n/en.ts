@@ -185,7 +185,14 @@ export const en = {
     mappingHeading: 'Attribute mapping',
     mappingIntro:
       'Which attribute contains each value. The proposal is selected; change it and check the file again.',
-    mappingFields: { code: 'Code', name: 'English name', nameUr: 'Urdu name', parent: 'Parent' },
+    mappingFields: {
+      code: 'Code',
+      name: 'English name',
+      nameUr: 'Urdu name',
+      parent: 'Parent',
+      population: 'Population (optional)',
+      populationYear: 'Year of the population',
+    },
     mappingNone: '(none)',
     proposed: 'proposed',
     recheck: 'Check again with this mapping',
