@@ -1,7 +1,7 @@
-// The time to store a bulk load of generated incidents with IncidentRepository.insertMany, the path
-// of `npm run import:incidents`, the API's bulk import and the analysis bench, in one transaction
-// that runs its deferred triggers and is then rolled back, so the benchmark database keeps its incidents and counts and runs can be
-// compared one after another.
+// Measures the time to store a bulk load of generated incidents with IncidentRepository.insertMany,
+// which `npm run import:incidents`, the API's bulk import and the analysis bench use. The load runs
+// in one transaction, which runs its deferred triggers and is then rolled back. So the benchmark
+// database keeps its incidents and counts, and runs can be compared one after another.
 //
 // INCIDENT_LOAD_INCIDENTS sets the count (default 100,000). INCIDENT_LOAD_WITHOUT_COUNTS=1 disables
 // the triggers on incidents inside the transaction, which gives the time of the load without the

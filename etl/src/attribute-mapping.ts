@@ -122,7 +122,7 @@ export function yearInAttributeName(field: string): number | undefined {
  * layer imported at `level`, from attribute names (`name`, `NAME`, `district_n`, `PC_NAME`,
  * `wof:name`, `name:urd_x_preferred`, ...) and how their sampled values look. It also proposes the
  * population (`pop`, `population`, `pop_2023`, ...) and its year (`census_year`, ...) when an
- * attribute of that name holds numbers. Fields listed in `excluded` (text of unknown encoding) are
+ * attribute of that name contains numbers. Fields listed in `excluded` (text of unknown encoding) are
  * never proposed.
  */
 export function proposeAttributeMapping(

@@ -190,7 +190,7 @@ export class AnalysisService {
   /**
    * Incidents per district and per month, and a rate per district: per 100,000 residents where the
    * district's boundary import brought a population, per 1,000 km² of its area otherwise. `rateBasis`
-   * says which. The months are those of the filter's time window, or from the first to the last
+   * names the basis. The months are those of the filter's time window, or from the first to the last
    * filtered incident when the window is open.
    */
   async rates(filter: AnalysisFilter) {
