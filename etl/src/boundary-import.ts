@@ -432,7 +432,7 @@ async function populationWarnings(
   if (unknown.count > 0) {
     warnings.push(
       `${unknown.count} features have no population count in "${mapping.population}" (empty, text or below 1), ` +
-        `e.g. feature ${unknown.examples.join(', ')}; their rates are per area.`,
+        `e.g. feature ${unknown.examples.join(', ')}. They are stored without a population.`,
     );
   }
   if (!mapping.populationYear && yearFromName === undefined) {
