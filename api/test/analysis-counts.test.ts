@@ -165,7 +165,7 @@ async function expectCountsEqualView(): Promise<number> {
 /**
  * Counts the rows of the four count tables for one year (in Pakistan Standard Time) that differ from
  * a recount of the incidents table with GROUP BY: missing, left over, or with another count or
- * coordinate sum. `connection` may be a transaction, to check the counts that it sees.
+ * coordinate sum. `connection` may be a transaction, to check the counts visible inside it.
  */
 async function countsDifferingFromRecount(
   year = 1997,

@@ -261,7 +261,7 @@ describe('counts and trends', () => {
       expect(lahore.rateBasis).toBe('population');
       expect(lahore.per100kResidents).toBeCloseTo(2, 12);
       expect(lahore.rate).toBeCloseTo(2, 12);
-      // The rate per area stays in the answer for comparison.
+      // The response keeps the rate per area for comparison.
       expect(lahore.per1000Km2).toBeGreaterThan(0);
 
       const others = body.districts.filter((row) => row.code !== 'PK-PB-LAHORE');
