@@ -131,6 +131,31 @@ async function loadIncidents(db: Knex, count: number): Promise<string> {
   }
 
   const started = performance.now();
+  const incidents = await generateIncidents(db, count);
+  const generated = performance.now();
+
+  const repository = new IncidentRepository(db);
+  const importId = await db.transaction(async (trx) => {
+    const id = await repository.createImport(
+      trx,
+      { fileName, fileSha256: '-', format: 'csv', importedBy: 'bench', rowCount: count, skippedRows: [] },
+      count,
+    );
+    await repository.insertMany(trx, incidents, { source: 'import', importId: id });
+    return id;
+  });
+  await db.raw('ANALYZE incidents');
+  console.log(
+    `  generated ${count} incidents in ${((generated - started) / 1000).toFixed(1)} s, stored in ${((performance.now() - generated) / 1000).toFixed(1)} s`,
+  );
+  return importId;
+}
+
+/**
+ * Generates `count` incidents with the bench's fixed seed, each with the district, region and
+ * province codes of the live boundary version. The same count always gives the same incidents.
+ */
+export async function generateIncidents(db: Knex, count: number): Promise<StoredIncident[]> {
   const geofencer = await BulkGeofencer.load(db);
   const { rows } = await db.raw(
     `SELECT d.code AS district, r.code AS region, p.code AS province
@@ -159,23 +184,7 @@ async function loadIncidents(db: Knex, count: number): Promise<string> {
       provinceCode: chain.province,
     });
   }
-  const generated = performance.now();
-
-  const repository = new IncidentRepository(db);
-  const importId = await db.transaction(async (trx) => {
-    const id = await repository.createImport(
-      trx,
-      { fileName, fileSha256: '-', format: 'csv', importedBy: 'bench', rowCount: count, skippedRows: [] },
-      count,
-    );
-    await repository.insertMany(trx, incidents, { source: 'import', importId: id });
-    return id;
-  });
-  await db.raw('ANALYZE incidents');
-  console.log(
-    `  generated ${count} incidents in ${((generated - started) / 1000).toFixed(1)} s, stored in ${((performance.now() - generated) / 1000).toFixed(1)} s`,
-  );
-  return importId;
+  return incidents;
 }
 
 function percentile(sorted: number[], share: number): number {

@@ -12,6 +12,8 @@ import * as publicRegister from './migrations/20261204000900_public_register.js'
 import * as reportIdempotency from './migrations/20261204001000_report_idempotency.js';
 import * as analysisCounts from './migrations/20261205001300_analysis_counts.js';
 import * as lastSeenPlaceDescription from './migrations/20261205002100_last_seen_place_description.js';
+import * as analysisCountsAtCommit from './migrations/20261205002200_analysis_counts_at_commit.js';
+import * as jurisdictionPopulation from './migrations/20261205002210_jurisdiction_population.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +33,8 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261204001000_report_idempotency', reportIdempotency],
   ['20261205001300_analysis_counts', analysisCounts],
   ['20261205002100_last_seen_place_description', lastSeenPlaceDescription],
+  ['20261205002200_analysis_counts_at_commit', analysisCountsAtCommit],
+  ['20261205002210_jurisdiction_population', jurisdictionPopulation],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,6 +1,7 @@
 // The counts behind low-zoom tiles and the trends, checked against the same queries over the
-// analysis_incidents view after a bulk load, updates and deletes of incidents, cases and sightings.
-// The rows lie in 1997, a year no other test uses. The counts hold incidents only, so a report
+// analysis_incidents view after a bulk load, updates and deletes of incidents, cases and sightings,
+// and against a recount with GROUP BY after every kind of change, concurrent ones included. The rows
+// lie in 1996 and 1997, years no other test uses. The counts hold incidents only, so a report
 // must not wait for an incident load that has not committed.
 import { VectorTile } from '@mapbox/vector-tile';
 import type { Knex } from 'knex';
@@ -75,9 +76,12 @@ function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)] as T;
 }
 
-// Incidents around the three cities, spread over 1997 and over every filter value.
-function generatedIncidents(count: number): StoredIncident[] {
-  const random = seededRandom(1997);
+// Incidents around the three cities, spread over one year (1997 unless given) and over every filter
+// value. `spread` is the side in degrees of the square around each city.
+function generatedIncidents(count: number, year = 1997, spread = 0.6): StoredIncident[] {
+  const random = seededRandom(year);
+  const start = Date.parse(`${year}-01-01T00:00:00+05:00`);
+  const end = Date.parse(`${year + 1}-01-01T00:00:00+05:00`);
   return Array.from({ length: count }, () => {
     const place = pick(random, PLACES);
     const roll = random();
@@ -87,9 +91,9 @@ function generatedIncidents(count: number): StoredIncident[] {
     return {
       type,
       category: type === 'abuse' ? pick(random, CATEGORIES) : null,
-      occurredAt: new Date(YEAR_START + random() * (YEAR_END - YEAR_START)),
-      lat: place.lat + (random() - 0.5) * 0.6,
-      lon: place.lon + (random() - 0.5) * 0.6,
+      occurredAt: new Date(start + random() * (end - start)),
+      lat: place.lat + (random() - 0.5) * spread,
+      lon: place.lon + (random() - 0.5) * spread,
       ageBand: pick(random, AGE_BANDS),
       sex: pick(random, SEXES),
       districtCode: 'PK-TEST',
@@ -158,33 +162,77 @@ async function expectCountsEqualView(): Promise<number> {
   return compared;
 }
 
-/** Rows of the cell counts for 1997 that a recount of the incidents table would not give, both ways. */
-async function countsDifferingFromRecount(): Promise<number> {
-  const { rows } = await db.raw(
-    `WITH recount AS (
-       SELECT l.level, analysis_cell_x(ST_X(a.place), l.level) AS cell_x, analysis_cell_y(ST_Y(a.place), l.level) AS cell_y,
-              date_trunc('month', a.occurred_at AT TIME ZONE 'Asia/Karachi')::date AS month,
-              a.type, a.category, a.age_band, a.sex, count(*)::integer AS count
-       FROM incidents a CROSS JOIN generate_series(6, 12) AS l(level)
-       WHERE a.occurred_at >= ? AND a.occurred_at < ?
+/**
+ * Counts the rows of the four count tables for one year (in Pakistan Standard Time) that differ from
+ * a recount of the incidents table with GROUP BY: missing, left over, or with another count or
+ * coordinate sum. `connection` may be a transaction, to check the counts visible inside it.
+ */
+async function countsDifferingFromRecount(
+  year = 1997,
+  connection: Knex | Knex.Transaction = db,
+): Promise<number> {
+  const from = new Date(`${year}-01-01T00:00:00+05:00`);
+  const to = new Date(`${year + 1}-01-01T00:00:00+05:00`);
+  const months = [`${year}-01-01`, `${year + 1}-01-01`];
+  // The sums of coordinates are kept by adding and subtracting, so they may differ from a fresh sum
+  // in the last bits.
+  const sumsDiffer = (left: string, right: string) =>
+    `abs(${left}.sum_lon - ${right}.sum_lon) > 1e-6 OR abs(${left}.sum_lat - ${right}.sum_lat) > 1e-6`;
+  const { rows } = await connection.raw(
+    `WITH rows AS (
+       SELECT a.type, coalesce(a.category, '-') AS category, a.age_band, a.sex, ST_X(a.place) AS lon,
+              ST_Y(a.place) AS lat, a.occurred_at AT TIME ZONE 'Asia/Karachi' AS at
+       FROM incidents a WHERE a.occurred_at >= ? AND a.occurred_at < ?
+     ),
+     cells AS (
+       SELECT l.level, analysis_cell_x(r.lon, l.level) AS cell_x, analysis_cell_y(r.lat, l.level) AS cell_y,
+              date_trunc('month', r.at)::date AS month, r.type, r.category, r.age_band, r.sex,
+              count(*)::integer AS count, sum(r.lon) AS sum_lon, sum(r.lat) AS sum_lat
+       FROM rows r CROSS JOIN generate_series(6, 12) AS l(level)
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
      ),
-     stored AS (
-       SELECT level::integer, cell_x, cell_y, month, type, category, age_band, sex, count
-       FROM analysis_cell_counts WHERE month >= '1997-01-01' AND month < '1998-01-01'
+     stored_cells AS (
+       SELECT level::integer, cell_x, cell_y, month, type, coalesce(category, '-') AS category, age_band, sex,
+              count, sum_lon, sum_lat
+       FROM analysis_cell_counts WHERE month >= ?::date AND month < ?::date
      ),
-     type_recount AS (
-       SELECT level, cell_x, cell_y, month, type, sum(count)::integer AS count FROM recount GROUP BY 1, 2, 3, 4, 5
+     type_cells AS (
+       SELECT level, cell_x, cell_y, month, type, sum(count)::integer AS count, sum(sum_lon) AS sum_lon,
+              sum(sum_lat) AS sum_lat
+       FROM cells GROUP BY 1, 2, 3, 4, 5
      ),
-     type_stored AS (
-       SELECT level::integer, cell_x, cell_y, month, type, count
-       FROM analysis_cell_type_counts WHERE month >= '1997-01-01' AND month < '1998-01-01'
+     stored_type_cells AS (
+       SELECT level::integer, cell_x, cell_y, month, type, count, sum_lon, sum_lat
+       FROM analysis_cell_type_counts WHERE month >= ?::date AND month < ?::date
+     ),
+     weekdays AS (
+       SELECT date_trunc('month', at)::date AS month, extract(isodow FROM at)::integer AS day_of_week,
+              type, category, age_band, sex, count(*)::integer AS count
+       FROM rows GROUP BY 1, 2, 3, 4, 5, 6
+     ),
+     stored_weekdays AS (
+       SELECT month, day_of_week::integer, type, coalesce(category, '-') AS category, age_band, sex, count
+       FROM analysis_weekday_counts WHERE month >= ?::date AND month < ?::date
+     ),
+     hours AS (
+       SELECT date_trunc('month', at)::date AS month, extract(hour FROM at)::integer AS hour,
+              type, category, age_band, sex, count(*)::integer AS count
+       FROM rows GROUP BY 1, 2, 3, 4, 5, 6
+     ),
+     stored_hours AS (
+       SELECT month, hour::integer, type, coalesce(category, '-') AS category, age_band, sex, count
+       FROM analysis_hour_counts WHERE month >= ?::date AND month < ?::date
      )
-     SELECT (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM stored) missing)
-          + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM recount) extra)
-          + (SELECT count(*) FROM (SELECT * FROM type_recount EXCEPT SELECT * FROM type_stored) missing)
-          + (SELECT count(*) FROM (SELECT * FROM type_stored EXCEPT SELECT * FROM type_recount) extra) AS differing`,
-    [new Date(YEAR_START), new Date(YEAR_END)],
+     SELECT
+       (SELECT count(*) FROM cells r FULL JOIN stored_cells s USING (level, cell_x, cell_y, month, type, category, age_band, sex)
+        WHERE r.count IS DISTINCT FROM s.count OR ${sumsDiffer('r', 's')})
+     + (SELECT count(*) FROM type_cells r FULL JOIN stored_type_cells s USING (level, cell_x, cell_y, month, type)
+        WHERE r.count IS DISTINCT FROM s.count OR ${sumsDiffer('r', 's')})
+     + (SELECT count(*) FROM weekdays r FULL JOIN stored_weekdays s USING (month, day_of_week, type, category, age_band, sex)
+        WHERE r.count IS DISTINCT FROM s.count)
+     + (SELECT count(*) FROM hours r FULL JOIN stored_hours s USING (month, hour, type, category, age_band, sex)
+        WHERE r.count IS DISTINCT FROM s.count) AS differing`,
+    [from, to, ...months, ...months, ...months, ...months],
   );
   return Number(rows[0].differing);
 }
@@ -323,6 +371,178 @@ describe('analysis counts', () => {
             + (SELECT count(*) FROM analysis_cell_type_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
             + (SELECT count(*) FROM analysis_weekday_counts WHERE month >= '1997-01-01' AND month < '1998-01-01')
             + (SELECT count(*) FROM analysis_hour_counts WHERE month >= '1997-01-01' AND month < '1998-01-01') AS left_over`,
+    );
+    expect(Number(rows[0].left_over)).toBe(0);
+  });
+});
+
+// The counts of 1996 against a recount after each kind of change to incidents: single rows, mixed
+// statements in one transaction, a load of several INSERT statements, and transactions that change
+// the same count rows at the same time.
+describe('analysis counts against a recount', () => {
+  let loadId: string;
+
+  async function createImport(connection: Knex.Transaction, fileName: string, rows: number): Promise<string> {
+    return incidents.createImport(
+      connection,
+      {
+        fileName,
+        fileSha256: '-',
+        format: 'csv',
+        importedBy: 'analysis-counts test',
+        rowCount: rows,
+        skippedRows: [],
+      },
+      rows,
+    );
+  }
+
+  // One abuse incident in Lahore with the given time, place and category, stored by the statement itself.
+  async function insertOne(at: string, lon: number, lat: number, category = 'abduction'): Promise<string> {
+    const { rows } = await db.raw(
+      `INSERT INTO incidents (type, category, occurred_at, place, age_band, sex, source, import_id)
+       VALUES ('abuse', ?, ?, ST_SetSRID(ST_MakePoint(?, ?), 4326), '5-9', 'female', 'import', ?)
+       RETURNING id`,
+      [category, at, lon, lat, loadId],
+    );
+    return rows[0].id as string;
+  }
+
+  it('match after a load of several statements', async () => {
+    // 12,000 rows are three INSERT statements of IncidentRepository.insertMany.
+    loadId = await db.transaction(async (trx) => {
+      const id = await createImport(trx, 'counts-1996.csv', 12_000);
+      await incidents.insertMany(trx, generatedIncidents(12_000, 1996), { source: 'import', importId: id });
+      return id;
+    });
+
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+    const { rows } = await db.raw(
+      `SELECT sum(count)::integer AS counted FROM analysis_cell_type_counts
+       WHERE level = 6 AND month >= '1996-01-01' AND month < '1997-01-01'`,
+    );
+    expect(rows[0].counted).toBe(12_000);
+  });
+
+  it('match after single-row changes', async () => {
+    const id = await insertOne('1996-05-10T10:00:00Z', 74.3, 31.5);
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+
+    // To another month, place and category.
+    await db('incidents')
+      .where({ id })
+      .update({
+        occurred_at: new Date('1996-09-01T03:00:00Z'),
+        place: db.raw('ST_SetSRID(ST_MakePoint(67.1, 24.9), 4326)'),
+        category: 'trafficking',
+      });
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+
+    // Inside its cell at every level: the sums change and the counts do not.
+    await db('incidents')
+      .where({ id })
+      .update({ place: db.raw('ST_SetSRID(ST_MakePoint(67.1001, 24.9001), 4326)') });
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+
+    // A column that the counts leave out.
+    await db('incidents').where({ id }).update({ district_code: 'PK-OTHER' });
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+
+    await db('incidents').where({ id }).delete();
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+  });
+
+  it('match after mixed statements in one transaction', async () => {
+    await db.transaction(async (trx) => {
+      const ids = await incidents.insertMany(trx, generatedIncidents(300, 1996, 0.05), {
+        source: 'import',
+        importId: loadId,
+      });
+      // Rows inserted by this transaction are moved and deleted again before it commits.
+      await trx('incidents')
+        .whereIn('id', ids.slice(0, 100))
+        .update({ occurred_at: trx.raw(`occurred_at + interval '31 days'`), sex: 'unknown' });
+      await trx('incidents').whereIn('id', ids.slice(50, 150)).delete();
+      // Rows of the earlier load go to another month and back, which leaves their counts as they were.
+      await trx.raw(
+        `UPDATE incidents SET occurred_at = occurred_at - interval '62 days' WHERE import_id = ? AND age_band = '0-4'`,
+        [loadId],
+      );
+      await trx.raw(
+        `UPDATE incidents SET occurred_at = occurred_at + interval '62 days' WHERE import_id = ? AND age_band = '0-4'`,
+        [loadId],
+      );
+      await trx.raw(
+        `UPDATE incidents SET category = 'other', place = ST_SetSRID(ST_MakePoint(ST_X(place) + 0.2, ST_Y(place)), 4326)
+         WHERE import_id = ? AND type = 'abuse' AND age_band = '14-17'`,
+        [loadId],
+      );
+      await trx.raw(`DELETE FROM incidents WHERE import_id = ? AND sex = 'other'`, [loadId]);
+    });
+
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+  });
+
+  it('match inside a transaction after analysis_counts_flush', async () => {
+    const trx = await db.transaction();
+    try {
+      await incidents.insertMany(trx, generatedIncidents(50, 1996), { source: 'import', importId: loadId });
+      await trx.raw(`DELETE FROM incidents WHERE import_id = ? AND age_band = '10-13'`, [loadId]);
+      // Before the flush the transaction sees the counts without its own changes.
+      expect(await countsDifferingFromRecount(1996, trx)).toBeGreaterThan(0);
+      await trx.raw('SELECT analysis_counts_flush()');
+      expect(await countsDifferingFromRecount(1996, trx)).toBe(0);
+    } finally {
+      await trx.rollback();
+    }
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+  });
+
+  it('match after concurrent transactions on the same rows', async () => {
+    // Rows within 0.02 degrees of the three cities share their count rows at most levels. In each
+    // round one transaction deletes rows of the other's earlier rounds, so some count rows fall to
+    // 0 while the other transaction adds to them.
+    const rounds = 4;
+    for (let round = 0; round < rounds; round += 1) {
+      const first = await db.transaction();
+      const second = await db.transaction();
+      try {
+        const firstImport = await createImport(first, `counts-1996-first-${round}.csv`, 200);
+        const secondImport = await createImport(second, `counts-1996-second-${round}.csv`, 200);
+        await incidents.insertMany(first, generatedIncidents(200, 1996, 0.02), {
+          source: 'import',
+          importId: firstImport,
+        });
+        await incidents.insertMany(second, generatedIncidents(200, 1996, 0.02), {
+          source: 'import',
+          importId: secondImport,
+        });
+        await first.raw(
+          `DELETE FROM incidents WHERE import_id IN
+             (SELECT id FROM incident_imports WHERE file_name LIKE 'counts-1996-second-%')`,
+        );
+        await second.raw(
+          `UPDATE incidents SET occurred_at = occurred_at + interval '1 hour'
+           WHERE import_id IN (SELECT id FROM incident_imports WHERE file_name LIKE 'counts-1996-first-%')
+             AND sex = 'female'`,
+        );
+        await Promise.all([first.commit(), second.commit()]);
+      } finally {
+        if (!first.isCompleted()) await first.rollback();
+        if (!second.isCompleted()) await second.rollback();
+      }
+      expect(await countsDifferingFromRecount(1996), `round ${round}`).toBe(0);
+    }
+  });
+
+  it('leave no row after deleting every incident', async () => {
+    await db('incident_imports').where('file_name', 'like', 'counts-1996%').delete();
+    expect(await countsDifferingFromRecount(1996)).toBe(0);
+    const { rows } = await db.raw(
+      `SELECT (SELECT count(*) FROM analysis_cell_counts WHERE month >= '1996-01-01' AND month < '1997-01-01')
+            + (SELECT count(*) FROM analysis_cell_type_counts WHERE month >= '1996-01-01' AND month < '1997-01-01')
+            + (SELECT count(*) FROM analysis_weekday_counts WHERE month >= '1996-01-01' AND month < '1997-01-01')
+            + (SELECT count(*) FROM analysis_hour_counts WHERE month >= '1996-01-01' AND month < '1997-01-01') AS left_over`,
     );
     expect(Number(rows[0].left_over)).toBe(0);
   });

@@ -11,6 +11,19 @@ let analyst: string;
 let dpo: string;
 
 const WINDOW = 'from=2001-01-01T00:00:00Z&to=2002-01-01T00:00:00Z';
+
+interface RateRow {
+  code: string;
+  count: number;
+  areaKm2: number;
+  population: number | null;
+  populationYear: number | null;
+  rateBasis: 'population' | 'area';
+  rate: number;
+  per100kResidents: number | null;
+  per1000Km2: number;
+  perMonth: number;
+}
 const LAHORE = { lat: 31.5497, lon: 74.3436 };
 const QUETTA = { lat: 30.1798, lon: 66.975 };
 
@@ -207,7 +220,8 @@ describe('counts and trends', () => {
   it('rates per district by area and month', async () => {
     const { body } = await getJson<{
       months: number;
-      districts: { code: string; count: number; areaKm2: number; per1000Km2: number; perMonth: number }[];
+      districts: RateRow[];
+      method: { en: string; ur: string };
     }>(`/api/analysis/rates?${WINDOW}`);
     const lahore = body.districts.find((row) => row.code === 'PK-PB-LAHORE');
     if (!lahore) throw new Error('no rate for Lahore');
@@ -219,6 +233,47 @@ describe('counts and trends', () => {
     // The window is one year: 365 days over 30.44-day months.
     expect(body.months).toBeCloseTo(365 / (365.25 / 12), 9);
     expect(lahore.perMonth).toBeCloseTo(30 / body.months, 9);
+    // The bundled boundaries bring no population, so every rate is per area.
+    expect(lahore.rateBasis).toBe('area');
+    expect(lahore.rate).toBe(lahore.per1000Km2);
+    expect(lahore.per100kResidents).toBeNull();
+    expect(body.districts.every((row) => row.rateBasis === 'area')).toBe(true);
+    expect(body.method.en).toContain('per 1,000 km²');
+    expect(body.method.en).not.toContain('100,000 residents');
+  });
+
+  it('rates per district per 100,000 residents', async () => {
+    const db = test.platform.db;
+    const live = db('jurisdictions')
+      .whereIn('version_id', db('boundary_versions').select('id').where({ status: 'live' }))
+      .where({ level: 'district', code: 'PK-PB-LAHORE' });
+    // A made-up population for the test: 30 incidents in 1,500,000 residents are 2 per 100,000.
+    await live.clone().update({ population: 1_500_000, population_year: 2023 });
+    try {
+      const { body } = await getJson<{ districts: RateRow[]; method: { en: string; ur: string } }>(
+        `/api/analysis/rates?${WINDOW}`,
+      );
+      const lahore = body.districts.find((row) => row.code === 'PK-PB-LAHORE');
+      if (!lahore) throw new Error('no rate for Lahore');
+      expect(lahore.count).toBe(30);
+      expect(lahore.population).toBe(1_500_000);
+      expect(lahore.populationYear).toBe(2023);
+      expect(lahore.rateBasis).toBe('population');
+      expect(lahore.per100kResidents).toBeCloseTo(2, 12);
+      expect(lahore.rate).toBeCloseTo(2, 12);
+      // The response keeps the rate per area for comparison.
+      expect(lahore.per1000Km2).toBeGreaterThan(0);
+
+      const others = body.districts.filter((row) => row.code !== 'PK-PB-LAHORE');
+      expect(others.every((row) => row.rateBasis === 'area' && row.rate === row.per1000Km2)).toBe(true);
+      expect(body.method.en).toContain(
+        `per 100,000 residents for the districts whose boundary import gave a population (1 of ${body.districts.length}; population figures of 2023)`,
+      );
+      expect(body.method.en).toContain('per 1,000 km² of area for the others');
+      expect(body.method.ur).toContain('فی ایک لاکھ');
+    } finally {
+      await live.clone().update({ population: null, population_year: null });
+    }
   });
 
   it('rejects a density grid that is too large', async () => {

@@ -49,11 +49,22 @@ export class BoundaryImportRepository {
         name            text,
         name_ur         text,
         parent_value    text,
+        population      bigint,
+        population_year smallint,
         parent_within   integer,
         parent_id       integer,
         parent_how      text,
         jurisdiction_id integer
       ) ON COMMIT DROP;
+
+      -- Parses a count such as a population, with optional thousands separators and decimals (rounded).
+      -- Returns NULL for text, for values below 1 and for values of more than 15 digits. The pattern
+      -- has no question mark, which knex would take for a binding.
+      CREATE OR REPLACE FUNCTION pg_temp.import_count(value text) RETURNS bigint
+      LANGUAGE sql IMMUTABLE AS $$
+        SELECT CASE WHEN c ~ '^[0-9]{1,15}([.][0-9]+){0,1}$' AND c::numeric >= 1 THEN round(c::numeric)::bigint END
+        FROM (SELECT regexp_replace(value, '[,[:space:]]', '', 'g') AS c) compact
+      $$;
 
       -- Parses one GeoJSON geometry, returning the parser's message instead of failing the whole batch.
       CREATE OR REPLACE FUNCTION pg_temp.import_parse_geojson(document text, OUT geom geometry, OUT error text)
@@ -175,6 +186,10 @@ export class BoundaryImportRepository {
     name: string;
     nameUr?: string;
     parent?: string;
+    population?: string;
+    populationYear?: string;
+    /** The year of every population when no year attribute is mapped or a feature's year is invalid. */
+    populationYearFromName?: number;
   }): Promise<void> {
     const value = (field: string | undefined) =>
       field === undefined
@@ -185,13 +200,32 @@ export class BoundaryImportRepository {
     await this.trx.raw(
       `UPDATE import_features
        SET name = ${value(mapping.name)}, code = ${value(mapping.code)},
-           name_ur = ${value(mapping.nameUr)}, parent_value = ${value(mapping.parent)}`,
+           name_ur = ${value(mapping.nameUr)}, parent_value = ${value(mapping.parent)},
+           population = pg_temp.import_count(${value(mapping.population)})`,
+    );
+    // A year only goes with a population, and only a year from 1800 to 2200.
+    await this.trx.raw(
+      `UPDATE import_features
+       SET population_year = CASE WHEN population IS NOT NULL THEN coalesce(
+             (SELECT y FROM pg_temp.import_count(${value(mapping.populationYear)}) AS y WHERE y BETWEEN 1800 AND 2200),
+             ?::smallint) END`,
+      [mapping.populationYearFromName ?? null],
     );
     await this.trx.raw(
       `UPDATE import_features SET problem = 'the name attribute "' || ? || '" is empty'
        WHERE problem IS NULL AND name IS NULL`,
       [mapping.name],
     );
+  }
+
+  /** Counts the accepted features without a population, with up to five of their indexes. */
+  async featuresWithoutPopulation(): Promise<{ count: number; examples: number[] }> {
+    const { rows } = await this.trx.raw(
+      `SELECT count(*)::integer AS count, (array_agg(feature_index ORDER BY feature_index))[1:5] AS examples
+       FROM import_features WHERE problem IS NULL AND population IS NULL`,
+    );
+    const row = rows[0] as { count: number; examples: number[] | null };
+    return { count: row.count, examples: row.examples ?? [] };
   }
 
   /** Returns the bounding box of the staged geometries in source coordinates, or undefined if none. */
@@ -213,9 +247,9 @@ export class BoundaryImportRepository {
     const copied = await this.trx.raw(
       `WITH inserted AS (
          INSERT INTO jurisdictions (version_id, level, code, name, name_ur, parent_id, source_ref, repaired,
-                                    repair_note, geom, source_index, source_properties)
+                                    repair_note, geom, source_index, source_properties, population, population_year)
          SELECT ?, level, code, name, name_ur, parent_id, source_ref, repaired, repair_note, geom,
-                source_index, source_properties
+                source_index, source_properties, population, population_year
          FROM jurisdictions WHERE version_id = ?
          RETURNING id, level, code
        )
@@ -413,17 +447,22 @@ export class BoundaryImportRepository {
   async insertJurisdictions(draftVersionId: number, level: ImportLevel): Promise<number> {
     const result = await this.trx.raw(
       `WITH groups AS (
-         SELECT code, count(*) AS n, min(feature_index) AS first_index
+         -- Features that share a code add up their populations when every one of them has one, and
+         -- keep the year when they all give the same one.
+         SELECT code, count(*) AS n, min(feature_index) AS first_index,
+                CASE WHEN count(population) = count(*) THEN sum(population) END AS population,
+                CASE WHEN count(population) = count(*) AND count(population_year) = count(*)
+                      AND min(population_year) = max(population_year) THEN min(population_year) END AS population_year
          FROM import_features WHERE problem IS NULL GROUP BY code
        ),
        inserted AS (
          INSERT INTO jurisdictions (version_id, level, code, name, name_ur, parent_id, repaired, repair_note,
-                                    geom, source_index, source_properties)
+                                    geom, source_index, source_properties, population, population_year)
          SELECT ?, ?, f.code, f.name, f.name_ur, f.parent_id, f.repair_reason IS NOT NULL, f.repair_reason,
                 CASE WHEN g.n = 1 THEN f.geom
                      ELSE (SELECT ST_Multi(ST_CollectionExtract(ST_Union(m.geom), 3))
                            FROM import_features m WHERE m.problem IS NULL AND m.code = f.code) END,
-                f.feature_index, f.properties
+                f.feature_index, f.properties, g.population, g.population_year
          FROM import_features f JOIN groups g ON g.code = f.code AND g.first_index = f.feature_index
          RETURNING id, code
        )

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Knex } from 'knex';
-import { type AttributeMapping, AttributeStatistics, proposeAttributeMapping } from './attribute-mapping.js';
+import {
+  type AttributeMapping,
+  AttributeStatistics,
+  MAPPING_KEYS,
+  proposeAttributeMapping,
+  yearInAttributeName,
+} from './attribute-mapping.js';
 import {
   BoundaryImportRepository,
   type DraftJurisdiction,
@@ -103,7 +109,15 @@ export async function importBoundaryFile(
       await timed('geometry', () => normalize(staging, crs.transform, file));
 
       const mapping = chooseMapping(statistics, level, source, options.mapping, file);
-      await staging.applyMapping({ ...mapping.final, name: mapping.final.name as string });
+      const populationYear = mapping.final.population
+        ? yearInAttributeName(mapping.final.population)
+        : undefined;
+      await staging.applyMapping({
+        ...mapping.final,
+        name: mapping.final.name as string,
+        populationYearFromName: populationYear,
+      });
+      warnings.push(...(await populationWarnings(staging, mapping.final, populationYear)));
       await staging.analyzeStaging();
 
       options.onProgress?.({ phase: 'building draft', done: 0, total: 1, unit: 'steps' });
@@ -343,7 +357,7 @@ function chooseMapping(
   const final: AttributeMapping = { ...proposed };
   const available = statistics.fields.join(', ') || '(none)';
 
-  for (const key of ['code', 'name', 'nameUr', 'parent'] as const) {
+  for (const key of MAPPING_KEYS) {
     const override = overrides?.[key];
     if (override === undefined) continue;
     if (override === '') {
@@ -365,7 +379,7 @@ function chooseMapping(
       'NAME_ATTRIBUTE_REQUIRED',
     );
   }
-  for (const key of ['code', 'name', 'nameUr', 'parent'] as const) {
+  for (const key of MAPPING_KEYS) {
     const field = final[key];
     if (field && source.undecodableFields.includes(field)) {
       throw new ImportError(
@@ -393,7 +407,41 @@ async function rejectEmptyLayer(staging: BoundaryImportRepository, source: Bound
 }
 
 function describe(key: keyof AttributeMapping): string {
-  return { code: 'code', name: 'English name', nameUr: 'Urdu name', parent: 'parent' }[key];
+  return {
+    code: 'code',
+    name: 'English name',
+    nameUr: 'Urdu name',
+    parent: 'parent',
+    population: 'population',
+    populationYear: 'population year',
+  }[key];
+}
+
+/**
+ * Warns about mapped population values that are not counts of at least 1 and were stored as
+ * unknown, and about a population without a year.
+ */
+async function populationWarnings(
+  staging: BoundaryImportRepository,
+  mapping: AttributeMapping,
+  yearFromName: number | undefined,
+): Promise<string[]> {
+  if (!mapping.population) return [];
+  const warnings: string[] = [];
+  const unknown = await staging.featuresWithoutPopulation();
+  if (unknown.count > 0) {
+    warnings.push(
+      `${unknown.count} features have no population count in "${mapping.population}" (empty, text or below 1), ` +
+        `e.g. feature ${unknown.examples.join(', ')}. They are stored without a population.`,
+    );
+  }
+  if (!mapping.populationYear && yearFromName === undefined) {
+    warnings.push(
+      `The population attribute "${mapping.population}" names no year and no year attribute is mapped, so the ` +
+        'population is stored without its year.',
+    );
+  }
+  return warnings;
 }
 
 interface DraftBuild {

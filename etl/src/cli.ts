@@ -37,6 +37,11 @@ Options:
   --name-ur-field F      attribute with the Urdu name
   --parent-field F       attribute naming the parent (division, province or district)
                          Pass an empty value (--parent-field '') to use none of them.
+  --population-field F   attribute with the resident population (optional; proposed from names
+                         such as pop, population or pop_2023 when their values are numbers)
+  --population-year-field F
+                         attribute with the year of the population figure (default: the year in
+                         the population attribute's name, such as 2023 in pop_2023)
   --replace MODE         scope (default): replace every jurisdiction of the level in the provinces
                          (for stations: districts) the file covers; same-code: only those whose
                          code the file brings again
@@ -120,6 +125,8 @@ async function main(): Promise<number> {
         name: values['name-field'],
         nameUr: values['name-ur-field'],
         parent: values['parent-field'],
+        population: values['population-field'],
+        populationYear: values['population-year-field'],
       },
       replace: values.replace as 'scope' | 'same-code' | undefined,
       publish: values.publish,
@@ -168,6 +175,8 @@ function parseArguments(args: string[]) {
       'name-field': { type: 'string' },
       'name-ur-field': { type: 'string' },
       'parent-field': { type: 'string' },
+      'population-field': { type: 'string' },
+      'population-year-field': { type: 'string' },
       replace: { type: 'string' },
       publish: { type: 'boolean' },
       'allow-removals': { type: 'boolean' },

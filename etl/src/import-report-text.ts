@@ -19,7 +19,8 @@ export function formatImportReport(report: BoundaryImportReport): string {
   );
   lines.push(
     `Attributes: code ${field(mapping.code)}, name ${field(mapping.name)}, Urdu name ${field(mapping.nameUr)}, ` +
-      `parent ${field(mapping.parent)}`,
+      `parent ${field(mapping.parent)}, population ${field(mapping.population)}, ` +
+      `population year ${field(mapping.populationYear)}`,
   );
   lines.push(
     `Features: ${counts.read} read, ${counts.stored} stored, ${counts.rejected} rejected, ${counts.repaired} repaired, ` +

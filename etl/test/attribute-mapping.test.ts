@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeStatistics, proposeAttributeMapping } from '../src/attribute-mapping.js';
+import {
+  AttributeStatistics,
+  parseCount,
+  proposeAttributeMapping,
+  yearInAttributeName,
+} from '../src/attribute-mapping.js';
 import type { ImportLevel } from '../src/import-levels.js';
 
 function statisticsOf(rows: Record<string, unknown>[]): AttributeStatistics {
@@ -90,5 +95,73 @@ describe('proposeAttributeMapping', () => {
   it('proposes no name when none fits', () => {
     const rows = [{ ADM0_A3: 'PAK', NOTE_BRK: 'Admin. by Pakistan' }];
     expect(propose(rows, 'district').name).toBeUndefined();
+  });
+
+  it('proposes a population column', () => {
+    const rows = [
+      { district: 'Lahore', population: 13004135 },
+      { district: 'Kasur', population: '4,084,286' },
+      { district: 'Okara', population: 3515490 },
+    ];
+    const mapping = propose(rows, 'district');
+    expect(mapping.population).toBe('population');
+    expect(mapping.populationYear).toBeUndefined();
+  });
+
+  it('prefers the latest population year', () => {
+    const rows = [
+      { NAME: 'Lahore', POP2017: 11126285, pop_2023: 13004135, pop_density: 7347, female_pop: 6000000 },
+      { NAME: 'Kasur', POP2017: 3454996, pop_2023: 4084286, pop_density: 987, female_pop: 2000000 },
+    ];
+    expect(propose(rows, 'district').population).toBe('pop_2023');
+  });
+
+  it('proposes the population year column', () => {
+    const rows = [
+      { name: 'Lahore', pop: 13004135, census_year: 2023 },
+      { name: 'Kasur', pop: 4084286, census_year: '2023' },
+    ];
+    expect(propose(rows, 'district')).toMatchObject({ population: 'pop', populationYear: 'census_year' });
+  });
+
+  it('proposes no population for text or missing values', () => {
+    expect(
+      propose(
+        [
+          { name: 'Lahore', pop: 'n/a' },
+          { name: 'Kasur', pop: 'unknown' },
+        ],
+        'district',
+      ).population,
+    ).toBe(undefined);
+    expect(
+      propose(
+        [
+          { name: 'Lahore', popular: 1 },
+          { name: 'Kasur', popular: 2 },
+        ],
+        'district',
+      ).population,
+    ).toBe(undefined);
+    // No population, so no year either.
+    expect(propose([{ name: 'Lahore', census_year: 2023 }], 'district').populationYear).toBeUndefined();
+  });
+});
+
+describe('population values', () => {
+  it('parses counts with separators', () => {
+    expect(parseCount('13,004,135')).toBe(13004135);
+    expect(parseCount('4 084 286')).toBe(4084286);
+    expect(parseCount('3515490.0')).toBe(3515490);
+    expect(parseCount('0')).toBeUndefined();
+    expect(parseCount('-5')).toBeUndefined();
+    expect(parseCount('about 3 million')).toBeUndefined();
+  });
+
+  it('reads the year in an attribute name', () => {
+    expect(yearInAttributeName('pop_2023')).toBe(2023);
+    expect(yearInAttributeName('POP2017')).toBe(2017);
+    expect(yearInAttributeName('population')).toBeUndefined();
+    expect(yearInAttributeName('pop_12345')).toBeUndefined();
   });
 });

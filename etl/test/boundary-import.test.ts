@@ -194,4 +194,63 @@ describe('importBoundaryFile', () => {
     const report = await importDraft(file, { mapping: { name: 'title' } });
     expect(report.counts.stored).toBe(1);
   });
+
+  it('stores a mapped population with its year', async () => {
+    // Two districts replaced by code; the figures are made up for the test.
+    const file = writeCollection('population.geojson', [
+      feature(
+        { name: 'Lahore', code: 'PK-PB-LAHORE', pop_2023: '1,200,000' },
+        { type: 'Polygon', coordinates: [box(LAHORE[0] - 0.05, LAHORE[1] - 0.05, 0.1)] },
+      ),
+      feature(
+        { name: 'Kasur', code: 'PK-PB-KASUR', pop_2023: 'n/a' },
+        { type: 'Polygon', coordinates: [box(74.4, 31.05, 0.1)] },
+      ),
+    ]);
+    const report = await importDraft(file, { level: 'district', replace: 'same-code' });
+
+    expect(report.mapping.proposed.population).toBe('pop_2023');
+    expect(report.mapping.population).toBe('pop_2023');
+    expect(report.warnings.join('\n')).toMatch(
+      /1 features have no population count in "pop_2023".*feature 1/,
+    );
+    const rows = await db('jurisdictions')
+      .where({ version_id: report.versionId, level: 'district' })
+      .whereIn('code', ['PK-PB-LAHORE', 'PK-PB-KASUR', 'PK-PB-OKARA'])
+      .orderBy('code')
+      .select('code', 'population', 'population_year as populationYear');
+    expect(rows).toEqual([
+      { code: 'PK-PB-KASUR', population: null, populationYear: null },
+      { code: 'PK-PB-LAHORE', population: 1200000, populationYear: 2023 },
+      // Copied from the live version, which has no population.
+      { code: 'PK-PB-OKARA', population: null, populationYear: null },
+    ]);
+
+    // A year attribute overrides the year in the name; a draft based on this one copies both.
+    const withYear = writeCollection('population-year.geojson', [
+      feature(
+        { name: 'Kasur', code: 'PK-PB-KASUR', residents: 900000, year: 2017 },
+        { type: 'Polygon', coordinates: [box(74.4, 31.05, 0.1)] },
+      ),
+    ]);
+    const overridden = await importDraft(withYear, {
+      level: 'district',
+      replace: 'same-code',
+      mapping: { population: 'residents', populationYear: 'year' },
+    });
+    expect(overridden.mapping.proposed.population).toBeUndefined();
+    const kasur = await db('jurisdictions')
+      .where({ version_id: overridden.versionId, code: 'PK-PB-KASUR' })
+      .first('population', 'population_year as populationYear');
+    expect(kasur).toEqual({ population: 900000, populationYear: 2017 });
+  });
+
+  it('names the attributes when a mapped population is missing', async () => {
+    const file = writeCollection('no-population.geojson', [
+      feature({ name: 'A' }, { type: 'Polygon', coordinates: [box(74.3, 31.5, 0.01)] }),
+    ]);
+    await expect(importDraft(file, { mapping: { population: 'pop' } })).rejects.toThrow(
+      /no attribute "pop" \(given for the population\)/,
+    );
+  });
 });

@@ -99,6 +99,10 @@ describe.skipIf(!existsSync(CHROMIUM))('analysis page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await platform?.platform
+      .db('jurisdictions')
+      .whereNotNull('population')
+      .update({ population: null, population_year: null });
     await platform?.stop();
   });
 
@@ -165,11 +169,38 @@ describe.skipIf(!existsSync(CHROMIUM))('analysis page in Chromium', () => {
     expect(await page.getByTestId('statistic-method').textContent()).toContain('Knox test');
   });
 
+  it('shows rates per residents and per area', async () => {
+    // A made-up population for Lahore only; Karachi keeps none, so its rate is per area.
+    const db = platform.platform.db;
+    await db('jurisdictions')
+      .whereIn('version_id', db('boundary_versions').select('id').where({ status: 'live' }))
+      .where({ level: 'district', code: 'PK-PB-LAHORE' })
+      .update({ population: 1_000_000, population_year: 2023 });
+    await page.locator('select[name=statistic]').selectOption('rates');
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await expect
+      .poll(() => page.getByTestId('statistic-result').getAttribute('data-statistic'), { timeout: 15_000 })
+      .toBe('rates');
+
+    // 20 incidents in 1,000,000 residents are 2 per 100,000.
+    const perResidents = page.locator('td[data-rate-basis=population]');
+    expect(await perResidents.allTextContents()).toEqual(['2 per 100,000 residents (population of 2023)']);
+    const perArea = await page.locator('td[data-rate-basis=area]').allTextContents();
+    expect(perArea.length).toBeGreaterThan(0);
+    expect(perArea.every((text) => text.endsWith('per 1,000 km²'))).toBe(true);
+    expect(await page.getByTestId('statistic-method').textContent()).toContain('per 100,000 residents');
+  });
+
   it('switches to Urdu', async () => {
     await page.getByRole('button', { name: 'اردو' }).click();
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     expect(await page.getByTestId('hotspot-method').textContent()).toContain('گیٹس-آرڈ');
     expect(await page.locator('aside').textContent()).toContain('طریقہ');
+    // The rates computed before stay on screen, with their method and units in Urdu.
+    expect(await page.getByTestId('statistic-method').textContent()).toContain('فی ایک لاکھ');
+    expect(await page.locator('td[data-rate-basis=population]').textContent()).toContain(
+      'فی ایک لاکھ باشندے',
+    );
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'talash-analysis-ur.png') });
     expect(pageErrors).toEqual([]);
   });

@@ -117,6 +117,9 @@ describe.skipIf(!existsSync(CHROMIUM))('boundary import page in Chromium', () =>
     expect(await report.locator('[data-count=rejected] dd').textContent()).toBe('0');
     expect(await page.locator('#mapping-code').inputValue()).toBe('code');
     expect(await page.locator('#mapping-nameUr').inputValue()).toBe('name_ur');
+    // The file has no population attribute, so none is proposed and the rates stay per area.
+    expect(await page.locator('#mapping-population').inputValue()).toBe('');
+    expect(await page.locator('label[for=mapping-population]').textContent()).toBe('Population (optional)');
     expect(await page.locator('#draft-heading').textContent()).toMatch(/^Draft \d+$/);
 
     await expect

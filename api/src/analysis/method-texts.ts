@@ -73,14 +73,42 @@ export function trendMethod(): MethodText {
   };
 }
 
-export function rateMethod(months: number): MethodText {
+/** How many districts the rates divide by population and by area, and the years of the population figures. */
+export interface RateBases {
+  withPopulation: number;
+  withoutPopulation: number;
+  years: number[];
+}
+
+export function rateMethod(months: number, bases: RateBases): MethodText {
+  const total = bases.withPopulation + bases.withoutPopulation;
+  const yearsEn =
+    bases.years.length > 0
+      ? `population figures of ${bases.years.join(', ')}`
+      : 'year of the figures not given';
+  const yearsUr =
+    bases.years.length > 0 ? `آبادی کے اعداد ${bases.years.join('، ')} کے` : 'اعداد کا سال درج نہیں';
+  const areaEn = 'which does not account for how many children live there';
+  const areaUr = 'جو وہاں رہنے والے بچوں کی تعداد کو شامل نہیں کرتی';
+  let en: string;
+  let ur: string;
+  if (bases.withPopulation === 0) {
+    en = `The rate is per 1,000 km² of each district's area, because no boundary import gave a population, ${areaEn}.`;
+    ur = `شرح ہر ضلع کے رقبے کے فی 1,000 مربع کلومیٹر ہے، کیونکہ کسی ضلع کی حدود کے ساتھ آبادی درج نہیں ہوئی، ${areaUr}۔`;
+  } else if (bases.withoutPopulation === 0) {
+    en = `The rate is per 100,000 residents of each district (${yearsEn}).`;
+    ur = `شرح ہر ضلع کے فی ایک لاکھ (100,000) باشندے ہے (${yearsUr})۔`;
+  } else {
+    en =
+      `The rate is per 100,000 residents for the districts whose boundary import gave a population ` +
+      `(${bases.withPopulation} of ${total}; ${yearsEn}), and per 1,000 km² of area for the others, ${areaEn}.`;
+    ur =
+      `جن اضلاع کی حدود کے ساتھ آبادی درج ہوئی (${total} میں سے ${bases.withPopulation}؛ ${yearsUr})، ان کی شرح فی ایک لاکھ ` +
+      `(100,000) باشندے ہے، اور باقی اضلاع کی شرح رقبے کے فی 1,000 مربع کلومیٹر، ${areaUr}۔`;
+  }
   return {
-    en:
-      `Incidents per district, per 1,000 km² of its area and per month over ${months} months. The data model holds no ` +
-      'population figures, so these are rates per area, not per child.',
-    ur:
-      `ہر ضلع میں واقعات، اس کے رقبے کے فی 1,000 مربع کلومیٹر اور ${months} مہینوں میں فی مہینہ۔ ` +
-      'ڈیٹا میں آبادی کے اعداد نہیں ہیں، اس لیے یہ شرحیں رقبے کے لحاظ سے ہیں، بچوں کی تعداد کے لحاظ سے نہیں۔',
+    en: `Incidents per district and per month over ${months} months. ${en}`,
+    ur: `ہر ضلع میں واقعات اور ${months} مہینوں میں فی مہینہ۔ ${ur}`,
   };
 }
 

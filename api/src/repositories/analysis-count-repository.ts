@@ -39,7 +39,8 @@ export interface Trends {
 
 /**
  * SQL of the analysts' map over the counts of incidents that the triggers of the analysis_counts
- * migration keep per Web Mercator cell, month and filter value. Partial months of a time window are
+ * migration keep per Web Mercator cell, month and filter value. A transaction's changes reach the
+ * counts when it commits (see the analysis_counts_at_commit migration). Partial months of a time window are
  * read from the incidents table, and cases and sightings, which have no counts, from the
  * analysis_incidents view. So every result equals the same query over the view.
  */

@@ -48,6 +48,19 @@ export interface ExportRow {
   source: string;
 }
 
+/** A live district with its incident count, for the rates per district. */
+export interface DistrictCount {
+  code: string;
+  name: string;
+  nameUr: string | null;
+  areaKm2: number;
+  /** Residents, from the district's boundary import; null when it brought none. */
+  population: number | null;
+  /** Year of the census or estimate of `population`; null when unknown. */
+  populationYear: number | null;
+  count: number;
+}
+
 /** All SQL of the analysts' map and statistics, over the analysis_incidents view and its counts. */
 export class AnalysisRepository {
   private readonly counts: AnalysisCountRepository;
@@ -343,10 +356,11 @@ export class AnalysisRepository {
     return rows;
   }
 
-  /** Incident counts per live district with its name and area in km². Districts without incidents have count 0. */
-  async districtCounts(
-    filter: AnalysisFilter,
-  ): Promise<{ code: string; name: string; nameUr: string | null; areaKm2: number; count: number }[]> {
+  /**
+   * Incident counts per live district with its name, area in km² and, when its boundary import
+   * brought one, its population and the year of that figure. Districts without incidents have count 0.
+   */
+  async districtCounts(filter: AnalysisFilter): Promise<DistrictCount[]> {
     const condition = filterCondition(filter, 'a', false);
     const { rows } = await this.db.raw(
       `WITH counts AS (
@@ -355,7 +369,7 @@ export class AnalysisRepository {
          GROUP BY 1
        )
        SELECT d.code, d.name, d.name_ur AS "nameUr", ST_Area(d.geom::geography) / 1e6 AS "areaKm2",
-              coalesce(c.count, 0)::integer AS count
+              d.population, d.population_year AS "populationYear", coalesce(c.count, 0)::integer AS count
        FROM jurisdictions d
        JOIN boundary_versions v ON v.id = d.version_id AND v.status = 'live'
        LEFT JOIN counts c ON c.code = d.code

@@ -188,8 +188,10 @@ export class AnalysisService {
   }
 
   /**
-   * Incidents per district per 1,000 km² and per month. The months are those of the filter's time
-   * window, or from the first to the last filtered incident when the window is open.
+   * Incidents per district and per month, and a rate per district: per 100,000 residents where the
+   * district's boundary import brought a population, per 1,000 km² of its area otherwise. `rateBasis`
+   * names the basis. The months are those of the filter's time window, or from the first to the last
+   * filtered incident when the window is open.
    */
   async rates(filter: AnalysisFilter) {
     const { from, to } = filter;
@@ -199,14 +201,29 @@ export class AnalysisService {
       window === null ? this.trends(filter) : Promise.resolve(null),
     ]);
     const months = Math.max(1, window ?? trends?.months.length ?? 1);
+    const rows = districts.map((district) => {
+      const per1000Km2 = (district.count / district.areaKm2) * 1000;
+      const per100kResidents =
+        district.population === null ? null : (district.count / district.population) * 100_000;
+      return {
+        ...district,
+        rateBasis: per100kResidents === null ? ('area' as const) : ('population' as const),
+        rate: per100kResidents ?? per1000Km2,
+        per100kResidents,
+        per1000Km2,
+        perMonth: district.count / months,
+      };
+    });
+    const withPopulation = rows.filter((row) => row.rateBasis === 'population');
+    const years = [...new Set(withPopulation.flatMap((row) => row.populationYear ?? []))].sort();
     return {
       months,
-      districts: districts.map((district) => ({
-        ...district,
-        per1000Km2: (district.count / district.areaKm2) * 1000,
-        perMonth: district.count / months,
-      })),
-      method: rateMethod(Math.round(months * 10) / 10),
+      districts: rows,
+      method: rateMethod(Math.round(months * 10) / 10, {
+        withPopulation: withPopulation.length,
+        withoutPopulation: rows.length - withPopulation.length,
+        years,
+      }),
     };
   }
 

@@ -5,7 +5,14 @@ import { request } from './client';
 
 export type BoundaryLevel = 'province' | 'region' | 'district' | 'station';
 
-export type AttributeMapping = { code?: string; name?: string; nameUr?: string; parent?: string };
+export type AttributeMapping = {
+  code?: string;
+  name?: string;
+  nameUr?: string;
+  parent?: string;
+  population?: string;
+  populationYear?: string;
+};
 
 /** The validation report of an import, as the API returns it (the parts this page shows). */
 export type BoundaryReport = {

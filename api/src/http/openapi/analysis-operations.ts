@@ -85,7 +85,8 @@ export const ANALYSIS_OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/analysis/rates',
     who: 'analysis roles',
-    summary: 'Incidents per district per 1,000 km² and per month.',
+    summary:
+      'Incidents per district per month, and per 100,000 residents where the district has a population (else per 1,000 km²).',
     query: filterQuery,
   },
   {

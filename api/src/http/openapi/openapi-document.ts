@@ -255,7 +255,7 @@ export const OPERATIONS: Operation[] = [
     who: 'boundary roles',
     summary:
       'Upload a boundary file (multipart field `file`; repeat it for the loose parts of one shapefile) with optional ' +
-      'fields level, layer, srid, encoding, replace and mapping (JSON with code, name, nameUr, parent). Creates a draft ' +
+      'fields level, layer, srid, encoding, replace and mapping (JSON with code, name, nameUr, parent, population, populationYear). Creates a draft ' +
       'and returns its validation report. 400 LAYER_REQUIRED, SRID_REQUIRED or ENCODING_REQUIRED name the field to supply; ' +
       '413 BOUNDARY_FILE_TOO_LARGE.',
     multipart: true,

@@ -23,6 +23,8 @@ export const attributeMappingInput = z
     name: attributeName.optional(),
     nameUr: attributeName.optional(),
     parent: attributeName.optional(),
+    population: attributeName.optional(),
+    populationYear: attributeName.optional(),
   })
   .strict();
 
