@@ -24,6 +24,7 @@ const SCREENSHOT_DIR = process.env.TALASH_SCREENSHOT_DIR ?? '/tmp';
 // Inside Lahore district, away from the point the API tests use, so that a click on the map finds this
 // test's case and not one of theirs stacked on the same spot.
 const LAST_SEEN = { lat: 31.5497, lon: 74.3436 };
+const PLACE_AS_TYPED = 'Near the bus stop outside Anarkali Bazaar';
 
 type DistrictFeature = { properties: { code: string; name: string; nameUr: string | null } };
 type TestWindow = Window & { __talashMap?: MaplibreMap; __talashPageMarker?: string };
@@ -46,7 +47,7 @@ async function postReport(baseUrl: string): Promise<{ id: string; trackingCode: 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       child: { name: CHILD_NAME, age: 7, sex: 'female', description: 'red shirt' },
-      lastSeen: { ...LAST_SEEN, at: new Date().toISOString() },
+      lastSeen: { ...LAST_SEEN, at: new Date().toISOString(), placeDescription: PLACE_AS_TYPED },
       reporter: { name: 'Test Reporter', phone: '+923001234567' },
     }),
   });
@@ -195,6 +196,13 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     await row.click();
     await page.getByTestId('case-detail').waitFor();
     expect(await page.getByTestId('case-detail').textContent()).toContain('red shirt');
+    // The officer must call the family within 24 hours: the detail reads the reporter's contact
+    // and the place as typed from the case's own (audited) record.
+    await expect.poll(() => page.getByTestId('case-reporter').textContent()).toContain('+923001234567');
+    expect(await page.getByTestId('case-reporter').locator('a').getAttribute('href')).toBe(
+      'tel:+923001234567',
+    );
+    expect(await page.getByTestId('case-place-description').textContent()).toBe(PLACE_AS_TYPED);
 
     await waitFor(
       async () => {

@@ -111,6 +111,29 @@ export async function fetchUnassignedCases(): Promise<Case[]> {
   return body.cases;
 }
 
+/** What only the case's own page shows: the reporter's contact, the place as typed, the FIR. */
+export type CaseContact = {
+  reporter: { name: string; phone: string };
+  placeDescription: string | null;
+  fir: { number: string; policeStation: string | null } | null;
+};
+
+/** Reads a case's full record. The API writes each such read to the audit log. */
+export async function fetchCaseContact(caseId: string): Promise<CaseContact> {
+  const body = await request<{
+    case: {
+      reporter: CaseContact['reporter'];
+      lastSeen: { placeDescription?: string | null };
+      fir: CaseContact['fir'];
+    };
+  }>(`/api/cases/${encodeURIComponent(caseId)}`);
+  return {
+    reporter: body.case.reporter,
+    placeDescription: body.case.lastSeen.placeDescription ?? null,
+    fir: body.case.fir,
+  };
+}
+
 export async function fetchCasePhotos(caseId: string): Promise<Photo[]> {
   const body = await request<{ photos: Photo[] }>(`/api/cases/${encodeURIComponent(caseId)}/photos`);
   return body.photos;
