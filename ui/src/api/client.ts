@@ -111,7 +111,7 @@ export async function fetchUnassignedCases(): Promise<Case[]> {
   return body.cases;
 }
 
-/** What only the case's own page shows: the reporter's contact, the place as typed, the FIR. */
+/** The parts of a case that only its own audited record gives: the reporter's contact, the place as typed, the FIR. */
 export type CaseContact = {
   reporter: { name: string; phone: string };
   placeDescription: string | null;
