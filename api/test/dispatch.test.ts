@@ -387,7 +387,7 @@ describe('sign-in limit per address', () => {
     expect(
       (await call('POST', '/api/auth/login', undefined, { ...fresh, password: 'wrong' })).body.error.code,
     ).toBe('RATE_LIMITED');
-    // Up to 30 failed sign-ins, each paying for a full scrypt hash (128 MiB) so that unknown and
-    // known usernames take the same time: several seconds on a busy 2-core machine.
+    // Each of up to 30 failed sign-ins runs a full scrypt hash (128 MiB), so that unknown and known
+    // usernames take the same time. On a busy 2-core machine that exceeded vitest's 30 s default.
   }, 120_000);
 });
