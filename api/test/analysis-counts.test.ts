@@ -488,7 +488,7 @@ describe('analysis counts against a recount', () => {
     try {
       await incidents.insertMany(trx, generatedIncidents(50, 1996), { source: 'import', importId: loadId });
       await trx.raw(`DELETE FROM incidents WHERE import_id = ? AND age_band = '10-13'`, [loadId]);
-      // Before the flush the transaction sees the counts without its own changes.
+      // Before the flush, the counts read in the transaction do not include its own changes.
       expect(await countsDifferingFromRecount(1996, trx)).toBeGreaterThan(0);
       await trx.raw('SELECT analysis_counts_flush()');
       expect(await countsDifferingFromRecount(1996, trx)).toBe(0);

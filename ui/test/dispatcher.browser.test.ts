@@ -196,8 +196,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dispatcher page in Chromium', () => {
     await row.click();
     await page.getByTestId('case-detail').waitFor();
     expect(await page.getByTestId('case-detail').textContent()).toContain('red shirt');
-    // The officer must call the family within 24 hours: the detail reads the reporter's contact
-    // and the place as typed from the case's own (audited) record.
+    // The detail reads the reporter's contact and the place as typed from the case's own audited
+    // record, because the officer must call the family within 24 hours.
     await expect.poll(() => page.getByTestId('case-reporter').textContent()).toContain('+923001234567');
     expect(await page.getByTestId('case-reporter').locator('a').getAttribute('href')).toBe(
       'tel:+923001234567',
