@@ -118,7 +118,7 @@ async function locateFaces(models: FaceModels, tensor: Tensor3D, pass: Detection
   const { faceapi } = models;
   if (pass.detector === 'tiny_face_detector') {
     const options = new faceapi.TinyFaceDetectorOptions({
-      inputSize: TINY_DETECTOR_INPUT_SIZE,
+      inputSize: pass.tinyInputSize ?? TINY_DETECTOR_INPUT_SIZE,
       scoreThreshold: pass.minScore,
     });
     return faceapi.nets.tinyFaceDetector.locateFaces(asFaceApiInput(tensor), options);
