@@ -14,6 +14,7 @@ export type FaceIndexErrorCode =
   | 'FACE_ID_INVALID'
   | 'FACE_ID_DUPLICATE'
   | 'FACE_INDEX_FILE_INVALID'
+  | 'FACE_INDEX_BUILD_FAILED'
   | 'FACE_INDEX_OPTIONS_INVALID';
 
 export type FaceErrorCode = PhotoErrorCode | DescriptorErrorCode | FaceIndexErrorCode;

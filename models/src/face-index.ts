@@ -289,6 +289,11 @@ export class FaceIndex {
     return this.positions.has(faceId);
   }
 
+  /** Ids of the faces that search can return, in no particular order. */
+  liveFaceIds(): FaceId[] {
+    return [...this.positions.keys()];
+  }
+
   /** Adds faces; rejects the whole batch, adding nothing, if any id or descriptor is invalid. */
   add(rows: readonly FaceIndexRow[]): void {
     const descriptors = new Float32Array(rows.length * DESCRIPTOR_DIMENSION);

@@ -1,5 +1,13 @@
+import type { BackgroundBuildOptions } from '../../../models/src/background-build.js';
+import { buildFaceIndexInBackground } from '../../../models/src/background-build.js';
 import type { DescriptorInput } from '../../../models/src/descriptor.js';
-import { FaceIndex, type FaceMatch, type SearchOptions } from '../../../models/src/face-index.js';
+import {
+  FaceIndex,
+  type FaceIndexKind,
+  type FaceMatch,
+  FLAT_INDEX_MAX_SIZE,
+  type SearchOptions,
+} from '../../../models/src/face-index.js';
 import { createLogger } from '../logger.js';
 import type { FaceRepository, GalleryName } from '../repositories/face-repository.js';
 
@@ -8,18 +16,42 @@ const log = createLogger('FaceGallery');
 /** Delay between a change and the save that follows it, so a burst of new faces is written once. */
 const SAVE_DELAY_MS = 1000;
 
+/**
+ * Wait after a failed background build before a sync starts another, so that a build that cannot
+ * succeed (memory, disk) does not run back to back.
+ */
+const BACKGROUND_BUILD_RETRY_MS = 10 * 60 * 1000;
+
+/** The two reads of the faces table a gallery makes. */
+export type GalleryFaceSource = Pick<FaceRepository, 'listGalleryFaceIds' | 'loadGalleryDescriptors'>;
+
+export interface FaceGalleryOptions {
+  /** Largest gallery kept in a flat index, built in this process; above it, HNSW built in a child process. */
+  flatMaxSize?: number;
+  /** Build options of the child process (threads, HNSW parameters). */
+  background?: BackgroundBuildOptions;
+}
+
 export interface GallerySyncResult {
   added: number;
-  rebuilt: boolean;
+  removed: number;
+  /** True when this sync started a rebuild or did one. */
+  rebuilding: boolean;
 }
 
 /**
  * The faiss index of one gallery (faces of open cases, or of sightings) in the process that searches
  * it. Postgres is the source of truth: `start` loads the saved copy or builds from the faces table,
- * and `sync` brings the index in line with the table. New faces are added in place. When a face has
- * left the table (photo withdrawn, case closed) the whole index is rebuilt, so no faiss position can
- * ever point at the wrong face. Syncs run one at a time; searches keep using the previous index until
- * a rebuilt one replaces it.
+ * and `sync` brings the index in line with the table. New faces are added in place. Faces that left
+ * the table (photo withdrawn, case closed) are removed from the index by id: a flat index closes the
+ * gap and renumbers, HNSW and IVF keep a tombstone that search skips, so no faiss position can point
+ * at the wrong face. Syncs run one at a time.
+ *
+ * Up to `flatMaxSize` faces the index is flat and every rebuild is quick. Above it the gallery wants
+ * HNSW, whose build takes minutes at 1M faces; that build runs in a child process while the current
+ * index keeps serving, and the new index replaces it when ready, then catches up with the faces that
+ * arrived or left meanwhile. With no saved copy to start from, an IVF index (seconds to build, slower
+ * searches) serves until the HNSW index is ready.
  */
 export class FaceGallery {
   /** Where the index came from at start: the saved copy in `directory`, or the faces table. */
@@ -28,16 +60,34 @@ export class FaceGallery {
   private queue: Promise<unknown> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private backgroundBuild: Promise<void> | undefined;
+  private readonly stopBackgroundBuild = new AbortController();
+  private backgroundBuildFailedAt: number | undefined;
+  private readonly flatMaxSize: number;
 
   constructor(
     readonly name: GalleryName,
-    private readonly faces: FaceRepository,
+    private readonly faces: GalleryFaceSource,
     /** Directory of the saved copy; undefined keeps the index in memory only. */
     private readonly directory: string | undefined,
-  ) {}
+    private readonly options: FaceGalleryOptions = {},
+  ) {
+    this.flatMaxSize = options.flatMaxSize ?? FLAT_INDEX_MAX_SIZE;
+  }
 
   get size(): number {
     return this.index?.size ?? 0;
+  }
+
+  /** The kind of the index that searches use now. */
+  get kind(): FaceIndexKind | undefined {
+    return this.index?.kind;
+  }
+
+  /** Resolves when no background build is running; for tests, benchmarks and shutdown. */
+  async backgroundBuildSettled(): Promise<void> {
+    while (this.backgroundBuild) await this.backgroundBuild;
+    await this.queue;
   }
 
   /** Loads the saved copy when there is a usable one, else builds from Postgres; then syncs. */
@@ -55,13 +105,20 @@ export class FaceGallery {
       }
     }
     if (!this.index) {
-      this.index = await this.build();
+      this.index = await this.buildServingIndex();
       this.source = 'built';
       this.scheduleSave();
     }
     const synced = await this.sync();
     log.info(
-      { gallery: this.name, source: this.source, faces: this.size, ...synced, ms: Date.now() - startedAt },
+      {
+        gallery: this.name,
+        source: this.source,
+        kind: this.index.kind,
+        faces: this.size,
+        ...synced,
+        ms: Date.now() - startedAt,
+      },
       'face gallery ready',
     );
   }
@@ -78,8 +135,10 @@ export class FaceGallery {
     return this.index?.search(descriptor, options) ?? [];
   }
 
-  /** Writes a pending save now and stops saving. */
+  /** Stops a background build, writes a pending save now and stops saving. */
   async stop(): Promise<void> {
+    this.stopBackgroundBuild.abort();
+    await this.backgroundBuild;
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
@@ -93,31 +152,120 @@ export class FaceGallery {
     if (!index) throw new Error(`face gallery ${this.name} is not started`);
 
     const ids = await this.faces.listGalleryFaceIds(this.name);
+    const inTable = new Set(ids);
+    const left = index.liveFaceIds().filter((id) => !inTable.has(id));
+    const removed = index.remove(left);
     const missing = ids.filter((id) => !index.has(id));
-    const present = ids.length - missing.length;
-    if (present < index.size || index.needsRebuild) {
-      const removed = index.size - present;
-      this.index = await this.build();
-      log.info(
-        { gallery: this.name, removed, faces: this.size },
-        'face index rebuilt after faces left the gallery',
-      );
-      this.scheduleSave();
-      return { added: missing.length, rebuilt: true };
-    }
-    if (missing.length === 0) return { added: 0, rebuilt: false };
 
-    // A face removed between the two queries is simply not returned here, and the next sync sees it.
-    const { faceIds, descriptors } = await this.faces.loadGalleryDescriptors(this.name, missing);
-    index.addBatch(faceIds, descriptors);
-    log.debug({ gallery: this.name, added: faceIds.length, faces: index.size }, 'faces added to the index');
-    this.scheduleSave();
-    return { added: faceIds.length, rebuilt: false };
+    let added = 0;
+    if (missing.length > 0) {
+      // A face removed between the two queries is simply not returned here, and the next sync sees it.
+      const { faceIds, descriptors } = await this.faces.loadGalleryDescriptors(this.name, missing);
+      index.addBatch(faceIds, descriptors);
+      added = faceIds.length;
+    }
+    if (removed > 0 || added > 0) {
+      log.debug({ gallery: this.name, added, removed, faces: index.size }, 'face index synced');
+      this.scheduleSave();
+    }
+
+    const rebuild = this.rebuildIfDue(index);
+    if (rebuild === 'flat') {
+      const { faceIds, descriptors } = await this.faces.loadGalleryDescriptors(this.name);
+      this.index = await FaceIndex.buildFromBatch(faceIds, descriptors, { kind: 'flat' });
+      log.info({ gallery: this.name, faces: this.size }, 'face index rebuilt as a flat index');
+      this.scheduleSave();
+    }
+    return { added, removed, rebuilding: rebuild !== undefined };
   }
 
-  private async build(): Promise<FaceIndex> {
+  /**
+   * Starts a rebuild when the index no longer suits the gallery: over 10% tombstones, an IVF index
+   * that outgrew its lists, a flat index past flatMaxSize, an interim IVF index, or HNSW for a gallery
+   * that shrank below half of flatMaxSize. Returns 'flat' when the caller should rebuild flat now,
+   * 'background' when a child process builds HNSW, and undefined when no rebuild is due.
+   */
+  private rebuildIfDue(index: FaceIndex): 'flat' | 'background' | undefined {
+    const wanted = this.wantedKind(index);
+    const worn = index.kind !== 'flat' && index.needsRebuild;
+    if (wanted === index.kind && !worn) return undefined;
+    if (wanted === 'flat') return 'flat';
+
+    const retryAt = (this.backgroundBuildFailedAt ?? -Infinity) + BACKGROUND_BUILD_RETRY_MS;
+    if (!this.backgroundBuild && !this.stopBackgroundBuild.signal.aborted && Date.now() >= retryAt) {
+      this.backgroundBuild = this.buildHnswInBackground().finally(() => {
+        this.backgroundBuild = undefined;
+      });
+    }
+    return 'background';
+  }
+
+  private wantedKind(index: FaceIndex): FaceIndexKind {
+    if (index.kind === 'flat') return index.size > this.flatMaxSize ? 'hnsw' : 'flat';
+    return index.size < this.flatMaxSize / 2 ? 'flat' : 'hnsw';
+  }
+
+  /** Builds the first index of a gallery from the table: flat when small, else IVF in a child process. */
+  private async buildServingIndex(): Promise<FaceIndex> {
     const { faceIds, descriptors } = await this.faces.loadGalleryDescriptors(this.name);
-    return FaceIndex.buildFromBatch(faceIds, descriptors);
+    if (faceIds.length <= this.flatMaxSize) {
+      return FaceIndex.buildFromBatch(faceIds, descriptors, { kind: 'flat' });
+    }
+    const startedAt = Date.now();
+    const index = await buildFaceIndexInBackground(faceIds, descriptors, {
+      ...this.options.background,
+      kind: 'ivf',
+      signal: this.stopBackgroundBuild.signal,
+    });
+    log.info(
+      { gallery: this.name, faces: index.size, ms: Date.now() - startedAt },
+      'IVF face index built to serve until the HNSW index is ready',
+    );
+    return index;
+  }
+
+  /**
+   * Builds HNSW from the table in a child process, then, inside the sync queue, puts it in place of
+   * the serving index and syncs it with faces that arrived or left during the build.
+   */
+  private async buildHnswInBackground(): Promise<void> {
+    const startedAt = Date.now();
+    try {
+      const { faceIds, descriptors } = await this.faces.loadGalleryDescriptors(this.name);
+      log.info(
+        { gallery: this.name, faces: faceIds.length },
+        'HNSW face index build started in a child process',
+      );
+      const built = await buildFaceIndexInBackground(faceIds, descriptors, {
+        ...this.options.background,
+        kind: 'hnsw',
+        signal: this.stopBackgroundBuild.signal,
+      });
+
+      const swap = this.queue.then(async () => {
+        if (this.stopBackgroundBuild.signal.aborted) return;
+        const previous = this.index?.kind;
+        this.index = built;
+        this.scheduleSave();
+        const caughtUp = await this.syncNow();
+        log.info(
+          { gallery: this.name, previous, faces: this.size, ...caughtUp, ms: Date.now() - startedAt },
+          'HNSW face index now serves searches',
+        );
+      });
+      this.queue = swap.catch(() => undefined);
+      await swap;
+    } catch (error) {
+      if (this.stopBackgroundBuild.signal.aborted) {
+        log.info({ gallery: this.name }, 'HNSW face index build stopped with the gallery');
+        return;
+      }
+      log.error(
+        { gallery: this.name, err: (error as Error).message },
+        'HNSW face index build failed; the current index keeps serving, and a sync tries again later',
+      );
+      this.backgroundBuildFailedAt = Date.now();
+    }
   }
 
   private scheduleSave(): void {

@@ -1,0 +1,163 @@
+// FaceGallery on real faiss and real build processes. The faces table is played by an in-memory
+// list that the test changes between syncs, so that faces can arrive and leave at exact moments of a
+// background build; face-search.test.ts covers the gallery on the real faces table.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DESCRIPTOR_DIMENSION } from '../../models/src/descriptor.js';
+import { syntheticDescriptors } from '../../models/src/synthetic-descriptors.js';
+import { FaceGallery, type GalleryFaceSource } from '../src/faces/face-gallery.js';
+
+/** Faces of one gallery, as the faces table would list them. */
+class FaceTable implements GalleryFaceSource {
+  readonly rows = new Map<string, Float32Array>();
+  private nextId = 1;
+
+  /** Adds `count` faces with seeded descriptors and returns their ids. */
+  insert(count: number, seed: number): string[] {
+    const descriptors = syntheticDescriptors(count, { seed });
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = String(this.nextId++);
+      this.rows.set(id, descriptors.slice(i * DESCRIPTOR_DIMENSION, (i + 1) * DESCRIPTOR_DIMENSION));
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  delete(ids: readonly string[]): void {
+    for (const id of ids) this.rows.delete(id);
+  }
+
+  async listGalleryFaceIds(): Promise<string[]> {
+    return [...this.rows.keys()];
+  }
+
+  async loadGalleryDescriptors(
+    _gallery: string,
+    onlyIds?: string[],
+  ): Promise<{ faceIds: string[]; descriptors: Float32Array }> {
+    const faceIds = (onlyIds ?? [...this.rows.keys()]).filter((id) => this.rows.has(id));
+    const descriptors = new Float32Array(faceIds.length * DESCRIPTOR_DIMENSION);
+    faceIds.forEach((id, i) => {
+      descriptors.set(this.rows.get(id) as Float32Array, i * DESCRIPTOR_DIMENSION);
+    });
+    return { faceIds, descriptors };
+  }
+}
+
+/** The id the gallery returns first for a face's own descriptor, and its similarity. */
+function bestMatch(gallery: FaceGallery, table: FaceTable, descriptor: Float32Array) {
+  const [match] = gallery.search(descriptor, { k: 1 });
+  return (
+    match && { faceId: match.faceId, similarity: match.similarity, inTable: table.rows.has(match.faceId) }
+  );
+}
+
+const galleries: FaceGallery[] = [];
+const directories: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(galleries.splice(0).map((gallery) => gallery.stop()));
+  await Promise.all(
+    directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
+  );
+});
+
+function newGallery(table: FaceTable, directory?: string, flatMaxSize = 100): FaceGallery {
+  const gallery = new FaceGallery('cases', table, directory, { flatMaxSize, background: { threads: 1 } });
+  galleries.push(gallery);
+  return gallery;
+}
+
+describe('face gallery', () => {
+  it('removes a face from a flat index without a rebuild, and every other face keeps its id', async () => {
+    const table = new FaceTable();
+    const ids = table.insert(60, 11);
+    const gallery = newGallery(table);
+    await gallery.start();
+    expect(gallery.kind).toBe('flat');
+
+    const withdrawn = [ids[0], ids[17], ids[59]] as string[];
+    const withdrawnDescriptors = withdrawn.map((id) => table.rows.get(id) as Float32Array);
+    table.delete(withdrawn);
+    const synced = await gallery.sync();
+
+    expect(synced).toEqual({ added: 0, removed: 3, rebuilding: false });
+    expect(gallery.size).toBe(57);
+    for (const [id, descriptor] of table.rows) {
+      expect(bestMatch(gallery, table, descriptor)?.faceId).toBe(id);
+    }
+    for (const descriptor of withdrawnDescriptors) {
+      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
+    }
+  });
+
+  it('serves IVF while HNSW builds in a child process, then catches up with faces that came and went', async () => {
+    const table = new FaceTable();
+    const first = table.insert(600, 21);
+    const gallery = newGallery(table);
+    await gallery.start();
+    expect(gallery.kind).toBe('ivf');
+
+    // The HNSW build has read its 600 faces. These changes reach the IVF index through the next
+    // sync, and the HNSW index only through the catch-up sync after it replaces the IVF index.
+    const withdrawn = first.slice(100, 160);
+    const withdrawnDescriptors = withdrawn.map((id) => table.rows.get(id) as Float32Array);
+    table.delete(withdrawn);
+    const arrived = table.insert(40, 22);
+    expect(await gallery.sync()).toMatchObject({ added: 40, removed: 60 });
+
+    await gallery.backgroundBuildSettled();
+    expect(gallery.kind).toBe('hnsw');
+    expect(gallery.size).toBe(580);
+    for (const id of [...arrived, ...first.slice(0, 100), ...first.slice(160)]) {
+      const match = bestMatch(gallery, table, table.rows.get(id) as Float32Array);
+      expect(match?.faceId).toBe(id);
+      expect(match?.similarity).toBeGreaterThan(0.999);
+    }
+    for (const descriptor of withdrawnDescriptors) {
+      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
+    }
+
+    // Below half the flat limit the gallery goes back to a flat index, built at once.
+    table.delete([...table.rows.keys()].slice(40));
+    const shrunk = await gallery.sync();
+    expect(shrunk).toMatchObject({ removed: 540, rebuilding: true });
+    expect(gallery.kind).toBe('flat');
+    expect(gallery.size).toBe(40);
+  });
+
+  it('starts from the saved HNSW copy after a restart and answers the same', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-gallery-test-'));
+    directories.push(directory);
+    const table = new FaceTable();
+    table.insert(300, 31);
+    const gallery = newGallery(table, directory);
+    await gallery.start();
+    await gallery.backgroundBuildSettled();
+    expect(gallery.kind).toBe('hnsw');
+    const probes = [...table.rows.values()].filter((_, i) => i % 7 === 0);
+    const before = probes.map((descriptor) => gallery.search(descriptor, { k: 5 }));
+    await gallery.stop();
+
+    const restarted = newGallery(table, directory);
+    await restarted.start();
+    expect(restarted.source).toBe('saved');
+    expect(restarted.kind).toBe('hnsw');
+    expect(probes.map((descriptor) => restarted.search(descriptor, { k: 5 }))).toEqual(before);
+  });
+
+  it('stops a running build with the gallery and keeps the index it had', async () => {
+    const table = new FaceTable();
+    table.insert(400, 41);
+    const gallery = newGallery(table);
+    await gallery.start();
+    expect(gallery.kind).toBe('ivf');
+
+    await gallery.stop();
+    expect(gallery.kind).toBe('ivf');
+    expect(gallery.size).toBe(400);
+  });
+});
