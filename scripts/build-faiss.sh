@@ -19,7 +19,7 @@ if [ ! -f /usr/include/faiss/IndexFlat.h ]; then
   exit 1
 fi
 if [ -f "$output" ] && [ "$output" -nt "$package_dir/src/faiss.cc" ] && [ "$output" -nt "$0" ] &&
-  [ "$output" -nt "$root/scripts/patch-faiss-node.mjs" ]; then
+  [ "$output" -nt "$root/scripts/patch-faiss-node.mjs" ] && [ "$output" -nt "$root/scripts/faiss-vector-distances.cc" ]; then
   echo "build-faiss: $output is up to date"
   exit 0
 fi
@@ -46,13 +46,17 @@ patched_source=$(mktemp --suffix=.cc)
 trap 'rm -f "$shim" "$patched_source"' EXIT
 node "$root/scripts/patch-faiss-node.mjs" "$package_dir/src/faiss.cc" "$patched_source"
 
+# Debian's libfaiss.a computes distances with scalar loops; scripts/faiss-vector-distances.cc
+# gives vectorised ones. Its object comes first, and --allow-multiple-definition keeps the first
+# definition of a symbol, so faiss's own code calls these.
 mkdir -p "$(dirname "$output")"
 g++ -std=c++17 -O2 -fPIC -shared -fopenmp \
   -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
   -include "$shim" \
   -I"$node_include" -I"$addon_api_include" -I"$package_dir/src" \
-  "$patched_source" \
+  "$root/scripts/faiss-vector-distances.cc" "$patched_source" \
   -o "$output" \
+  -Wl,--allow-multiple-definition \
   -lfaiss -llapack -lblas -fopenmp
 
 echo "build-faiss: built $output"

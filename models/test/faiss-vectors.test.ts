@@ -27,6 +27,47 @@ describe('faiss-node addon built by build-faiss.sh', () => {
   });
 });
 
+describe('vectorised distances (scripts/faiss-vector-distances.cc)', () => {
+  /** Seeded values in [-1, 1), so that a failure can be replayed. */
+  function seededValues(count: number, seed: number): number[] {
+    let state = seed;
+    return Array.from({ length: count }, () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 1073741824 - 1;
+    });
+  }
+
+  // 13 and 131 leave a remainder after any SIMD width, and 128 is the descriptor dimension.
+  for (const dimension of [1, 13, 128, 131]) {
+    it(`match inner products and squared distances computed in double precision (d = ${dimension})`, () => {
+      const stored = seededValues(dimension * 50, dimension);
+      const query = seededValues(dimension, dimension + 1000);
+      const row = (i: number) => stored.slice(i * dimension, (i + 1) * dimension);
+      const dot = (a: number[], b: number[]) =>
+        a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
+      const squaredDistance = (a: number[], b: number[]) =>
+        a.reduce((sum, value, i) => sum + (value - (b[i] as number)) ** 2, 0);
+
+      for (const [metric, distance] of [
+        [faiss.MetricType.METRIC_INNER_PRODUCT, dot],
+        [faiss.MetricType.METRIC_L2, squaredDistance],
+      ] as const) {
+        const index = faiss.Index.fromFactory(dimension, 'Flat', metric);
+        index.add(stored);
+        const { labels, distances } = index.search(query, 50);
+        labels.forEach((label, i) => {
+          const expected = distance(row(label), query);
+          expect(Math.abs((distances[i] as number) - expected)).toBeLessThan(
+            1e-4 * Math.max(1, Math.abs(expected)),
+          );
+        });
+        // Every stored row is returned once, so the order covers all 50 distances.
+        expect(new Set(labels).size).toBe(50);
+      }
+    });
+  }
+});
+
 describe('addVectors and trainVectors', () => {
   it('train and fill an IVF index', () => {
     const dimension = 4;
