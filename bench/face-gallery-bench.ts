@@ -4,8 +4,8 @@
  *   npx tsx bench/face-gallery-bench.ts [--size 1000000] [--queries 300] [--neighbors 32] [--flat-max N]
  *
  * A FaceGallery over `size` synthetic descriptors of the 'faces' layout starts as the API starts
- * one without a saved copy: an IVF index built in a child process serves first, and an HNSW index
- * built in another child process (every core, lower CPU priority) takes over when ready. The
+ * one without a saved copy. An IVF index built in a child process serves first. An HNSW index,
+ * built in another child process on every core at a lower CPU priority, takes over when ready. The
  * benchmark times top-10 searches of the gallery all along, and prints for each phase p50/p99 and
  * recall@10 against the exact flat results. The baseline row is the exact flat index in this
  * process, the only index that serves at once without a build. The event-loop delay column shows
@@ -94,8 +94,8 @@ printRow(
   loopDelay.max / 1e6,
 );
 
-// Search while the HNSW build runs; one round of all queries, then a pause, so the build gets the
-// cores between rounds as it would between requests.
+// Search while the HNSW build runs: one round of all queries, then a pause. Between rounds the
+// build has the cores, as it would between requests.
 const duringTimes: number[] = [];
 const duringResults: string[][] = [];
 loopDelay.reset();

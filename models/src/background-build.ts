@@ -14,6 +14,9 @@ export const BUILD_INPUT_FILES = {
   descriptors: 'descriptors.f32',
 } as const;
 
+/** Characters of the build process's stderr kept for the error message. */
+const MAX_KEPT_ERROR_OUTPUT = 4000;
+
 /** What request.json holds. */
 export interface BuildRequest {
   faceIds: FaceId[];
@@ -77,7 +80,8 @@ function runBuildProcess(
     const child = fork(BUILD_PROCESS_ENTRY, [inputDirectory, outputDirectory], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // stderr is kept, so that the error names the build process's reason for failing.
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       signal,
     });
 
@@ -102,6 +106,10 @@ function runBuildProcess(
         ),
       ),
     );
+    let errorOutput = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      errorOutput = (errorOutput + chunk).slice(-MAX_KEPT_ERROR_OUTPUT);
+    });
     child.once('exit', (code, exitSignal) => {
       if (code === 0) {
         resolve();
@@ -110,10 +118,16 @@ function runBuildProcess(
       reject(
         new FaceIndexError(
           'FACE_INDEX_BUILD_FAILED',
-          `the face index build process ended with ${exitSignal ? `signal ${exitSignal}` : `exit code ${code}`}`,
+          `the face index build process ended with ${exitSignal ? `signal ${exitSignal}` : `exit code ${code}`}${reasonIn(errorOutput)}`,
           'build',
         ),
       );
     });
   });
+}
+
+/** The first line of the build process's stderr of the form "SomeError: message", as ": line". */
+function reasonIn(errorOutput: string): string {
+  const line = errorOutput.split('\n').find((text) => /^\w*Error: /.test(text));
+  return line ? `: ${line.trim()}` : '';
 }
