@@ -65,8 +65,16 @@ afterEach(async () => {
   );
 });
 
-function newGallery(table: FaceTable, directory?: string, flatMaxSize = 100): FaceGallery {
-  const gallery = new FaceGallery('cases', table, directory, { flatMaxSize, background: { threads: 1 } });
+function newGallery(
+  table: FaceTable,
+  directory?: string,
+  largeIndexKind: 'ivf' | 'hnsw' = 'hnsw',
+): FaceGallery {
+  const gallery = new FaceGallery('cases', table, directory, {
+    flatMaxSize: 100,
+    largeIndexKind,
+    background: { threads: 1 },
+  });
   galleries.push(gallery);
   return gallery;
 }
@@ -127,6 +135,33 @@ describe('face gallery', () => {
     expect(shrunk).toMatchObject({ removed: 540, rebuilding: true });
     expect(gallery.kind).toBe('flat');
     expect(gallery.size).toBe(40);
+  });
+
+  it('rebuilds a large IVF index in a child process once a tenth of it is removed faces', async () => {
+    const table = new FaceTable();
+    const ids = table.insert(600, 51);
+    const gallery = newGallery(table, undefined, 'ivf');
+    await gallery.start();
+    expect(gallery.kind).toBe('ivf');
+
+    // 50 removed faces stay as tombstones; the 70th crosses a tenth of the 600 stored entries.
+    table.delete(ids.slice(0, 50));
+    expect(await gallery.sync()).toEqual({ added: 0, removed: 50, rebuilding: false });
+    const withdrawn = ids.slice(50, 70);
+    const withdrawnDescriptors = withdrawn.map((id) => table.rows.get(id) as Float32Array);
+    table.delete(withdrawn);
+    expect(await gallery.sync()).toEqual({ added: 0, removed: 20, rebuilding: true });
+
+    await gallery.backgroundBuildSettled();
+    expect(gallery.kind).toBe('ivf');
+    expect(gallery.size).toBe(530);
+    expect(await gallery.sync()).toEqual({ added: 0, removed: 0, rebuilding: false });
+    for (const [id, descriptor] of table.rows) {
+      expect(bestMatch(gallery, table, descriptor)?.faceId).toBe(id);
+    }
+    for (const descriptor of withdrawnDescriptors) {
+      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
+    }
   });
 
   it('starts from the saved HNSW copy after a restart and answers the same', async () => {
