@@ -1,5 +1,5 @@
 /**
- * Face gallery benchmark: what searches get while a large gallery starts with no saved index.
+ * Face gallery benchmark: search latency and recall while a large gallery starts with no saved index.
  *
  *   npx tsx bench/face-gallery-bench.ts [--size 1000000] [--queries 300] [--neighbors 32] [--flat-max N]
  *

@@ -1,6 +1,6 @@
-// FaceGallery on real faiss and real build processes. The faces table is played by an in-memory
-// list that the test changes between syncs, so that faces can arrive and leave at exact moments of a
-// background build; face-search.test.ts covers the gallery on the real faces table.
+// FaceGallery on real faiss and real build processes. An in-memory list plays the faces table. The
+// test changes it between syncs, so faces arrive and leave at exact moments of a background build.
+// face-search.test.ts covers the gallery on the real faces table.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,7 +80,7 @@ function newGallery(
 }
 
 describe('face gallery', () => {
-  it('removes a face from a flat index without a rebuild, and every other face keeps its id', async () => {
+  it('flat removal keeps other ids', async () => {
     const table = new FaceTable();
     const ids = table.insert(60, 11);
     const gallery = newGallery(table);
@@ -102,7 +102,7 @@ describe('face gallery', () => {
     }
   });
 
-  it('serves IVF while HNSW builds in a child process, then catches up with faces that came and went', async () => {
+  it('HNSW swap catches up changes', async () => {
     const table = new FaceTable();
     const first = table.insert(600, 21);
     const gallery = newGallery(table);
@@ -137,7 +137,7 @@ describe('face gallery', () => {
     expect(gallery.size).toBe(40);
   });
 
-  it('rebuilds a large IVF index in a child process once a tenth of it is removed faces', async () => {
+  it('IVF rebuild after tombstones', async () => {
     const table = new FaceTable();
     const ids = table.insert(600, 51);
     const gallery = newGallery(table, undefined, 'ivf');
@@ -164,7 +164,7 @@ describe('face gallery', () => {
     }
   });
 
-  it('starts from the saved HNSW copy after a restart and answers the same', async () => {
+  it('restart loads saved HNSW copy', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-gallery-test-'));
     directories.push(directory);
     const table = new FaceTable();
@@ -184,7 +184,7 @@ describe('face gallery', () => {
     expect(probes.map((descriptor) => restarted.search(descriptor, { k: 5 }))).toEqual(before);
   });
 
-  it('stops a running build with the gallery and keeps the index it had', async () => {
+  it('stop kills the running build', async () => {
     const table = new FaceTable();
     table.insert(400, 41);
     const gallery = newGallery(table);

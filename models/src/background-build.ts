@@ -17,7 +17,7 @@ export const BUILD_INPUT_FILES = {
 /** Characters of the build process's stderr kept for the error message. */
 const MAX_KEPT_ERROR_OUTPUT = 4000;
 
-/** What request.json holds. */
+/** Contents of request.json. */
 export interface BuildRequest {
   faceIds: FaceId[];
   options: FaceIndexOptions;
@@ -126,7 +126,7 @@ function runBuildProcess(
   });
 }
 
-/** The first line of the build process's stderr of the form "SomeError: message", as ": line". */
+/** Returns the first "SomeError: message" line of the build process's stderr as ": line", or ''. */
 function reasonIn(errorOutput: string): string {
   const line = errorOutput.split('\n').find((text) => /^\w*Error: /.test(text));
   return line ? `: ${line.trim()}` : '';

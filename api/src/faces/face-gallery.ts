@@ -54,9 +54,9 @@ export interface GallerySyncResult {
  * can point at the wrong face. Syncs run one at a time.
  *
  * Up to `flatMaxSize` faces the index is flat and every rebuild is quick. Above it the gallery builds
- * IVF (or HNSW, see `largeIndexKind`) in a child process, so that the event loop never waits for a
- * build. A rebuild runs while the current index keeps serving; the new index replaces it when ready,
- * then catches up with the faces that arrived or left meanwhile. Without a saved copy, the start
+ * IVF (or HNSW, see `largeIndexKind`) in a child process, so that no large build runs on the event
+ * loop. A rebuild runs while the current index keeps serving. The new index replaces it when ready
+ * and then catches up with the faces that arrived or left meanwhile. Without a saved copy, the start
  * waits for an IVF index, which an HNSW build then replaces.
  */
 export class FaceGallery {
