@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       'api/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
       'etl/test/**/*.test.ts',
       'models/test/**/*.test.ts',
       'ui/test/**/*.test.ts',

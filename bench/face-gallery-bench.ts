@@ -31,8 +31,12 @@ const { values } = parseArgs({
     'flat-max': { type: 'string' },
   },
 });
-const size = Number(values.size);
-const queryCount = Number(values.queries);
+const size = integerOption('size', values.size, 1);
+const queryCount = integerOption('queries', values.queries, 1);
+const neighbors =
+  values.neighbors === undefined ? undefined : integerOption('neighbors', values.neighbors, 4, 256);
+const flatMaxSize =
+  values['flat-max'] === undefined ? undefined : integerOption('flat-max', values['flat-max'], 1);
 const layout = { seed: size, layout: 'faces' as const };
 
 console.log(
@@ -81,8 +85,8 @@ loopDelay.enable();
 started = performance.now();
 const gallery = new FaceGallery('cases', table, undefined, {
   largeIndexKind: 'hnsw',
-  ...(values['flat-max'] && { flatMaxSize: Number(values['flat-max']) }),
-  background: values.neighbors ? { hnswNeighbors: Number(values.neighbors) } : {},
+  ...(flatMaxSize !== undefined && { flatMaxSize }),
+  background: neighbors !== undefined ? { hnswNeighbors: neighbors } : {},
 });
 await gallery.start();
 const servingAt = (performance.now() - started) / 1000;
@@ -139,6 +143,17 @@ console.log(
   `same-person share of the exact top 10 that HNSW returns: ${samePersonRecall(afterResults).toFixed(3)}`,
 );
 await gallery.stop();
+
+/** Returns the option as an integer, or exits with a message naming the option and its range. */
+function integerOption(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    console.error(`face-gallery-bench: --${name} must be an integer ${range}, got ${text}`);
+    process.exit(1);
+  }
+  return value;
+}
 
 function timed<T>(run: () => T): { ms: number; result: T } {
   const start = performance.now();

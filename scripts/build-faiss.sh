@@ -46,9 +46,9 @@ patched_source=$(mktemp --suffix=.cc)
 trap 'rm -f "$shim" "$patched_source"' EXIT
 node "$root/scripts/patch-faiss-node.mjs" "$package_dir/src/faiss.cc" "$patched_source"
 
-# Debian's libfaiss.a computes distances with scalar loops; scripts/faiss-vector-distances.cc
-# gives vectorised ones. Its object comes first, and --allow-multiple-definition keeps the first
-# definition of a symbol, so faiss's own code calls these.
+# Debian's libfaiss.a computes distances with scalar loops, and scripts/faiss-vector-distances.cc
+# defines vectorised ones. Its object comes first and --allow-multiple-definition keeps the first
+# definition of a symbol, so faiss's own code calls the vectorised functions.
 mkdir -p "$(dirname "$output")"
 g++ -std=c++17 -O2 -fPIC -shared -fopenmp \
   -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \

@@ -9,7 +9,7 @@ import { DESCRIPTOR_DIMENSION } from '../../models/src/descriptor.js';
 import { syntheticDescriptors } from '../../models/src/synthetic-descriptors.js';
 import { FaceGallery, type GalleryFaceSource } from '../src/faces/face-gallery.js';
 
-/** Faces of one gallery, as the faces table would list them. */
+/** Faces of one gallery, as the faces table lists them. */
 class FaceTable implements GalleryFaceSource {
   readonly rows = new Map<string, Float32Array>();
   private nextId = 1;
@@ -47,7 +47,7 @@ class FaceTable implements GalleryFaceSource {
   }
 }
 
-/** The id the gallery returns first for a face's own descriptor, and its similarity. */
+/** Returns the gallery's best match for a descriptor, and whether its face is still in the table. */
 function bestMatch(gallery: FaceGallery, table: FaceTable, descriptor: Float32Array) {
   const [match] = gallery.search(descriptor, { k: 1 });
   return (

@@ -1,6 +1,6 @@
-// Child process started by buildFaceIndexInBackground: reads the ids and descriptors its parent
-// wrote, builds the face index, saves it into the output directory and exits. Exit code 0 means
-// the saved files are complete; anything else, and the parent discards the directory.
+// Child process of buildFaceIndexInBackground. It reads the ids and descriptors that its parent
+// wrote, builds the face index and saves it into the output directory. Exit code 0 means the saved
+// files are complete. On any other code the parent discards the directory.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BUILD_INPUT_FILES, type BuildRequest } from './background-build.js';
@@ -18,7 +18,7 @@ const request = JSON.parse(
 const bytes = await readFile(path.join(inputDirectory, BUILD_INPUT_FILES.descriptors));
 
 // A Float32Array view needs an offset that is a multiple of 4. A Buffer read from a small file may
-// sit at any offset of Node's shared pool; such a Buffer is copied first.
+// sit at any offset of Node's shared pool, so such a Buffer is copied first.
 const aligned = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
 const descriptors = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 

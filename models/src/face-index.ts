@@ -63,7 +63,7 @@ export interface SearchOptions {
 /**
  * Largest gallery kept in an exact (flat) index. A flat search scans every descriptor: p50 2.7 ms
  * at 100,000 faces on the reference machine with the vectorised distances, 7.5 ms without them
- * (bench/README.md). Above this size IVF scans a tenth of the gallery, 2.8 ms at 1M faces.
+ * (bench/README.md). Above this size IVF scans a tenth of the gallery, p50 2.8 ms at 1M faces.
  */
 export const FLAT_INDEX_MAX_SIZE = 50_000;
 

@@ -8,13 +8,13 @@ import { syntheticDescriptors } from '../src/synthetic-descriptors.js';
 const faceIds = Array.from({ length: 200 }, (_, i) => `face-${i}`);
 const descriptors = syntheticDescriptors(200, { seed: 5, layout: 'faces' });
 
-/** Build folders this process's builds left in the temp directory. */
+/** Lists the build folders left in the temp directory. */
 async function leftoverBuildFolders(): Promise<string[]> {
   return (await readdir(os.tmpdir())).filter((name) => name.startsWith('talash-face-build-'));
 }
 
 describe('buildFaceIndexInBackground', () => {
-  it('returns an index that finds every face as its own best match', async () => {
+  it('built index finds every face', async () => {
     const before = await leftoverBuildFolders();
     const index = await buildFaceIndexInBackground(faceIds, descriptors, { kind: 'hnsw', threads: 1 });
 
@@ -27,7 +27,7 @@ describe('buildFaceIndexInBackground', () => {
     expect(await leftoverBuildFolders()).toEqual(before);
   });
 
-  it('rejects with FACE_INDEX_BUILD_FAILED when the build process fails, and cleans up', async () => {
+  it('failed build rejects and cleans up', async () => {
     const before = await leftoverBuildFolders();
     // The build process rejects a graph degree below 4 before it reaches faiss, and exits with 1.
     const build = buildFaceIndexInBackground(faceIds, descriptors, { kind: 'hnsw', hnswNeighbors: 2 });
@@ -38,7 +38,7 @@ describe('buildFaceIndexInBackground', () => {
     expect(await leftoverBuildFolders()).toEqual(before);
   });
 
-  it('stops the build process when its signal aborts', async () => {
+  it('abort stops the build', async () => {
     const controller = new AbortController();
     const build = buildFaceIndexInBackground(faceIds, descriptors, {
       kind: 'hnsw',
@@ -47,5 +47,6 @@ describe('buildFaceIndexInBackground', () => {
     controller.abort();
 
     await expect(build).rejects.toMatchObject({ code: 'FACE_INDEX_BUILD_FAILED' });
+    await expect(build).rejects.toThrow('the face index build was stopped by its caller');
   });
 });

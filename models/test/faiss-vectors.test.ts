@@ -28,7 +28,7 @@ describe('faiss-node addon built by build-faiss.sh', () => {
 });
 
 describe('vectorised distances (scripts/faiss-vector-distances.cc)', () => {
-  /** Seeded values in [-1, 1), so that a failure can be replayed. */
+  /** Returns seeded values in [-1, 1), so that a failure can be replayed. */
   function seededValues(count: number, seed: number): number[] {
     let state = seed;
     return Array.from({ length: count }, () => {
@@ -39,7 +39,7 @@ describe('vectorised distances (scripts/faiss-vector-distances.cc)', () => {
 
   // 13 and 131 leave a remainder after any SIMD width, and 128 is the descriptor dimension.
   for (const dimension of [1, 13, 128, 131]) {
-    it(`match inner products and squared distances computed in double precision (d = ${dimension})`, () => {
+    it(`distances match double precision, d = ${dimension}`, () => {
       const stored = seededValues(dimension * 50, dimension);
       const query = seededValues(dimension, dimension + 1000);
       const row = (i: number) => stored.slice(i * dimension, (i + 1) * dimension);
