@@ -160,8 +160,8 @@ export class FaceGallery {
     const ids = await this.faces.listGalleryFaceIds(this.name);
     const missing = ids.filter((id) => !index.has(id));
 
-    // The index contains faces that left the table exactly when it has more faces than the table ids
-    // it knows. Only then are all ids compared, which took about 0.36 s for 1M ids in a quick test.
+    // The index contains faces that left the table exactly when it has more faces than it shares
+    // with the table. Only then are all ids compared, which took about 0.36 s for 1M ids in a test.
     let removed = 0;
     if (index.size > ids.length - missing.length) {
       const inTable = new Set(ids);
@@ -190,9 +190,9 @@ export class FaceGallery {
   }
 
   /**
-   * Starts a rebuild when the index no longer suits the gallery: over 10% tombstones, an IVF index
-   * that outgrew its lists, a flat index past flatMaxSize, or a large index of the other kind or for
-   * a gallery below half of flatMaxSize. Returns 'flat' when the caller must rebuild flat now,
+   * Starts a rebuild when the index no longer suits the gallery. Reasons are over 10% tombstones, an
+   * IVF index that outgrew its lists, a flat index past flatMaxSize, a large index of the other kind,
+   * and a large index for a gallery below half of flatMaxSize. Returns 'flat' when the caller must rebuild flat now,
    * 'background' while a child process builds the large index, and undefined otherwise.
    */
   private rebuildIfDue(index: FaceIndex): 'flat' | 'background' | undefined {
