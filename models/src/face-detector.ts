@@ -78,24 +78,47 @@ export async function detectFacesInDecodedPhoto(
   const strategy = DETECTION_STRATEGIES[strategyName];
   const models = await loadFaceModels();
 
-  for (const pass of strategy.passes) {
-    const image = pass.padded ? await padForDetection(decoded) : plainImage(decoded);
-    const faces = await detectInImage(models, image, pass, decoded);
-    if (faces.length > 0) {
-      return markPrimary(faces);
+  // The passes on the photo itself share one tensor; each padded pass makes its own.
+  const plain = plainImage(decoded);
+  let plainTensor: Tensor3D | undefined;
+  try {
+    for (const pass of strategy.passes) {
+      let faces: DetectedFace[];
+      if (pass.padded) {
+        const padded = await padForDetection(decoded);
+        const paddedTensor = imageTensor(models, padded);
+        try {
+          faces = await detectInImage(models, padded, paddedTensor, pass, decoded);
+        } finally {
+          paddedTensor.dispose();
+        }
+      } else {
+        plainTensor ??= imageTensor(models, plain);
+        faces = await detectInImage(models, plain, plainTensor, pass, decoded);
+      }
+      if (faces.length > 0) {
+        return markPrimary(faces);
+      }
     }
+    return [];
+  } finally {
+    plainTensor?.dispose();
   }
-  return [];
+}
+
+/** Wraps the pixels in an int32 tensor, which the networks cast to float32 themselves. */
+function imageTensor(models: FaceModels, image: PassImage): Tensor3D {
+  return models.tf.tensor3d(image.pixels, [image.height, image.width, 3], 'int32');
 }
 
 async function detectInImage(
   models: FaceModels,
   image: PassImage,
+  tensor: Tensor3D,
   pass: DetectionPass,
   decoded: DecodedPhoto,
 ): Promise<DetectedFace[]> {
   const { tf } = models;
-  const tensor: Tensor3D = tf.tensor3d(image.pixels, [image.height, image.width, 3], 'int32');
   const batch: Tensor4D = tf.expandDims(tensor, 0);
   try {
     const detections = await locateFaces(models, tensor, pass);
@@ -110,7 +133,6 @@ async function detectInImage(
     return faces;
   } finally {
     batch.dispose();
-    tensor.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import { installWasmConcatKernel } from './wasm-concat-kernel.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,8 +18,9 @@ export const FACE_MODEL_DIR = path.join(
 /**
  * Revision of our own steps around the networks (crop, alignment, normalisation). Bump it when a
  * change makes new descriptors incomparable with stored ones, so the API layer recomputes them.
+ * Revision 2 decodes photos without applying their embedded colour profile.
  */
-const PIPELINE_REVISION = 1;
+const PIPELINE_REVISION = 2;
 
 export interface FaceModels {
   tf: typeof tf;
@@ -68,6 +70,7 @@ async function loadOnce(): Promise<FaceModels> {
     );
   }
   await tf.ready();
+  installWasmConcatKernel();
 
   await Promise.all([
     faceapi.nets.tinyFaceDetector.loadFromDisk(FACE_MODEL_DIR),
