@@ -50,6 +50,7 @@ const queries = queryRows.map((row, q) => syntheticQuery(descriptors, row, q + 1
 
 /** The faces table of the benchmark: every face, never changing. */
 const table: GalleryFaceSource = {
+  faceIndexOrigin: async () => 'face-gallery-bench',
   listGalleryFaceIds: async () => faceIds,
   loadGalleryDescriptors: async (_gallery, onlyIds) => {
     if (!onlyIds) return { faceIds, descriptors };

@@ -14,6 +14,7 @@ import * as analysisCounts from './migrations/20261205001300_analysis_counts.js'
 import * as lastSeenPlaceDescription from './migrations/20261205002100_last_seen_place_description.js';
 import * as analysisCountsAtCommit from './migrations/20261205002200_analysis_counts_at_commit.js';
 import * as jurisdictionPopulation from './migrations/20261205002210_jurisdiction_population.js';
+import * as faceIndexOrigin from './migrations/20261206000100_face_index_origin.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,6 +36,7 @@ const MIGRATIONS: [name: string, migration: Migration][] = [
   ['20261205002100_last_seen_place_description', lastSeenPlaceDescription],
   ['20261205002200_analysis_counts_at_commit', analysisCountsAtCommit],
   ['20261205002210_jurisdiction_population', jurisdictionPopulation],
+  ['20261206000100_face_index_origin', faceIndexOrigin],
 ];
 
 const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -435,8 +435,8 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
     },
   );
 
-  // The face job matches sighting faces against open cases, so the worker keeps the case gallery too;
-  // in a worker-only process it stays in memory.
+  // The face job matches sighting faces against open cases, so the worker keeps the case gallery too.
+  // In a worker-only process it starts from the API's saved copy when there is one and never saves.
   await platform.faces.galleries.acquire(false);
   const stopFaces = await startFacesWorker(
     platform.redis,

@@ -1,7 +1,8 @@
 // FaceGallery on real faiss and real build processes. An in-memory list plays the faces table. The
 // test changes it between syncs, so faces arrive and leave at exact moments of a background build.
 // face-search.test.ts covers the gallery on the real faces table.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,12 @@ import { FaceGallery, type GalleryFaceSource } from '../src/faces/face-gallery.j
 class FaceTable implements GalleryFaceSource {
   readonly rows = new Map<string, Float32Array>();
   private nextId = 1;
+  /** Like a database created again, each table has its own origin token. */
+  readonly origin = randomUUID();
+
+  async faceIndexOrigin(): Promise<string> {
+    return this.origin;
+  }
 
   /** Adds `count` faces with seeded descriptors and returns their ids. */
   insert(count: number, seed: number): string[] {
@@ -65,15 +72,24 @@ afterEach(async () => {
   );
 });
 
+/** Makes a directory for saved copies, removed after the test. */
+async function temporaryDirectory(): Promise<string> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-gallery-test-'));
+  directories.push(directory);
+  return directory;
+}
+
 function newGallery(
   table: FaceTable,
   directory?: string,
   largeIndexKind: 'ivf' | 'hnsw' = 'hnsw',
+  readOnly = false,
 ): FaceGallery {
   const gallery = new FaceGallery('cases', table, directory, {
     flatMaxSize: 100,
     largeIndexKind,
     background: { threads: 1 },
+    readOnly,
   });
   galleries.push(gallery);
   return gallery;
@@ -165,8 +181,7 @@ describe('face gallery', () => {
   });
 
   it('restart loads saved HNSW copy', async () => {
-    const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-gallery-test-'));
-    directories.push(directory);
+    const directory = await temporaryDirectory();
     const table = new FaceTable();
     table.insert(300, 31);
     const gallery = newGallery(table, directory);
@@ -182,6 +197,52 @@ describe('face gallery', () => {
     expect(restarted.source).toBe('saved');
     expect(restarted.kind).toBe('hnsw');
     expect(probes.map((descriptor) => restarted.search(descriptor, { k: 5 }))).toEqual(before);
+  });
+
+  it('read-only gallery never writes', async () => {
+    const directory = await temporaryDirectory();
+    const table = new FaceTable();
+    table.insert(60, 51);
+    const writer = newGallery(table, directory);
+    await writer.start();
+    await writer.stop();
+    const savedFiles = await readdir(directory);
+    const savedTimes = await Promise.all(
+      savedFiles.map(async (file) => (await stat(path.join(directory, file))).mtimeMs),
+    );
+
+    const reader = newGallery(table, directory, 'hnsw', true);
+    await reader.start();
+    expect(reader.source).toBe('saved');
+    const [added] = table.insert(1, 52);
+    await reader.sync();
+    expect(reader.search(table.rows.get(added as string) as Float32Array, { k: 1 })[0]?.faceId).toBe(added);
+    await reader.stop();
+
+    expect(await readdir(directory)).toEqual(savedFiles);
+    const timesAfter = await Promise.all(
+      savedFiles.map(async (file) => (await stat(path.join(directory, file))).mtimeMs),
+    );
+    expect(timesAfter).toEqual(savedTimes);
+  });
+
+  it('copy from another table is rebuilt', async () => {
+    const directory = await temporaryDirectory();
+    const before = new FaceTable();
+    before.insert(60, 61);
+    const first = newGallery(before, directory);
+    await first.start();
+    await first.stop();
+
+    // The same face ids with other descriptors, as after the database was created again.
+    const after = new FaceTable();
+    after.insert(60, 62);
+    const restarted = newGallery(after, directory);
+    await restarted.start();
+    expect(restarted.source).toBe('built');
+    for (const [id, descriptor] of after.rows) {
+      expect(bestMatch(restarted, after, descriptor)?.faceId).toBe(id);
+    }
   });
 
   it('stop kills the running build', async () => {

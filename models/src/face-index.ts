@@ -88,6 +88,8 @@ interface SavedIdMap {
   /** faiss label (position) → face id; null marks an HNSW or IVF entry removed but still stored. */
   faceIds: (FaceId | null)[];
   indexSha256: string;
+  /** The origin passed to `save`: which faces table the ids come from. Absent when none was given. */
+  origin?: string;
 }
 
 /**
@@ -200,11 +202,12 @@ export class FaceIndex {
   /**
    * Reads an index saved by `save` and checks that its id map belongs to it. `hnswEfSearch` and
    * `ivfProbes` change the search depth of a saved HNSW or IVF index without rebuilding it; the
-   * saved files are left unchanged.
+   * saved files are left unchanged. With `origin`, a copy saved under another origin (or none) is
+   * rejected, because its face ids may name other faces.
    */
   static async load(
     directory: string,
-    options: Pick<FaceIndexOptions, 'hnswEfSearch' | 'ivfProbes'> = {},
+    options: Pick<FaceIndexOptions, 'hnswEfSearch' | 'ivfProbes'> & { origin?: string } = {},
   ): Promise<FaceIndex> {
     const indexFile = path.join(directory, INDEX_FILE);
     const idMapFile = path.join(directory, ID_MAP_FILE);
@@ -221,6 +224,14 @@ export class FaceIndex {
         {
           cause: error,
         },
+      );
+    }
+
+    if (options.origin !== undefined && saved.origin !== options.origin) {
+      throw new FaceIndexError(
+        'FACE_INDEX_FILE_INVALID',
+        `${idMapFile} was saved from faces table ${saved.origin ?? '(not recorded)'}, not ${options.origin}; rebuild the index from the faces table`,
+        'directory',
       );
     }
 
@@ -404,8 +415,9 @@ export class FaceIndex {
   /**
    * Writes the faiss index and the id map into a directory, replacing an earlier save. Each file is
    * written under a temporary name and renamed; `load` detects a half-replaced pair by checksum.
+   * `origin` names the faces table the ids come from, for `load` to check.
    */
-  async save(directory: string): Promise<void> {
+  async save(directory: string, options: { origin?: string } = {}): Promise<void> {
     await mkdir(directory, { recursive: true });
     // faiss-node does not catch faiss's C++ exceptions in write(), so an unwritable directory
     // would abort the process; check it here first.
@@ -426,6 +438,7 @@ export class FaceIndex {
         ivf: this.ivf,
         faceIds: this.faceIds,
         indexSha256: await sha256OfFile(temporaryIndexFile),
+        origin: options.origin,
       };
       await writeFile(temporaryIdMapFile, JSON.stringify(saved));
       await rename(temporaryIndexFile, indexFile);
@@ -582,6 +595,7 @@ function parseSavedIdMap(value: unknown, file: string): SavedIdMap {
   if (saved.metric !== 'inner_product') throw invalid(`metric ${saved.metric} is not inner_product`);
   if (typeof saved.indexSha256 !== 'string') throw invalid('indexSha256 is missing');
   if (!Array.isArray(saved.faceIds)) throw invalid('faceIds is not an array');
+  if (saved.origin !== undefined && typeof saved.origin !== 'string') throw invalid('origin is not a string');
   if (saved.kind === 'flat' && saved.faceIds.includes(null))
     throw invalid('a flat index cannot hold removed entries');
 

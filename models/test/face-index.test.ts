@@ -202,6 +202,26 @@ describe('FaceIndex files', () => {
     );
   });
 
+  it('loads only under the saved origin', async () => {
+    const index = await FaceIndex.buildFromBatch(
+      uuids.slice(0, 10),
+      descriptors.slice(0, 10 * DESCRIPTOR_DIMENSION),
+    );
+    const saveDirectory = path.join(directory, 'origin');
+    await index.save(saveDirectory, { origin: 'table-a' });
+
+    expect((await FaceIndex.load(saveDirectory, { origin: 'table-a' })).size).toBe(10);
+    expect((await FaceIndex.load(saveDirectory)).size).toBe(10);
+    expect(await rejectionCode(FaceIndex.load(saveDirectory, { origin: 'table-b' }))).toBe(
+      'FACE_INDEX_FILE_INVALID',
+    );
+
+    await index.save(saveDirectory);
+    expect(await rejectionCode(FaceIndex.load(saveDirectory, { origin: 'table-a' }))).toBe(
+      'FACE_INDEX_FILE_INVALID',
+    );
+  });
+
   it('stores the HNSW search depth in the index file', async () => {
     const index = await FaceIndex.buildFromBatch(uuids, descriptors, {
       kind: 'hnsw',

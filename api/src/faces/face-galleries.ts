@@ -15,8 +15,9 @@ export interface StartedGalleries {
 /**
  * The face indexes of one process: faces of open cases and faces of sightings. They start when the
  * API or the worker first needs them and follow the faces table through "faces changed" messages on
- * Redis and a periodic sync. The API saves them under FACE_INDEX_DIR; a worker-only process keeps
- * them in memory, so the API and its worker never write the same files.
+ * Redis and a periodic sync. The API saves them under FACE_INDEX_DIR. A worker-only process loads
+ * that copy at start when there is one, so it does not build a large index at start. It never
+ * writes the copy, so the API and its worker never write the same files.
  * NOTE: several API processes sharing one FACE_INDEX_DIR overwrite each other's copy. `FaceIndex.load`
  * detects a mismatched pair of files, and the gallery then rebuilds from Postgres.
  */
@@ -38,7 +39,7 @@ export class FaceGalleries {
     return this.ready(persist);
   }
 
-  /** Returns the started galleries, and starts them (in memory only) when no one has yet. */
+  /** Returns the started galleries, and starts them (without saving) when no one has yet. */
   ready(persist = false): Promise<StartedGalleries> {
     if (!this.started) {
       this.started = this.start(persist);
@@ -68,10 +69,11 @@ export class FaceGalleries {
   }
 
   private async start(persist: boolean): Promise<StartedGalleries> {
-    const directory = (name: string) => (persist ? path.resolve(this.options.directory, name) : undefined);
+    const directory = (name: string) => path.resolve(this.options.directory, name);
+    const options = { readOnly: !persist };
     const galleries: StartedGalleries = {
-      cases: new FaceGallery('cases', this.faces, directory('cases')),
-      sightings: new FaceGallery('sightings', this.faces, directory('sightings')),
+      cases: new FaceGallery('cases', this.faces, directory('cases'), options),
+      sightings: new FaceGallery('sightings', this.faces, directory('sightings'), options),
     };
     await Promise.all([galleries.cases.start(), galleries.sightings.start()]);
 

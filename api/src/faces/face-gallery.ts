@@ -23,7 +23,10 @@ const SAVE_DELAY_MS = 1000;
 const BACKGROUND_BUILD_RETRY_MS = 10 * 60 * 1000;
 
 /** Reads of the faces table that a gallery needs. */
-export type GalleryFaceSource = Pick<FaceRepository, 'listGalleryFaceIds' | 'loadGalleryDescriptors'>;
+export type GalleryFaceSource = Pick<
+  FaceRepository,
+  'listGalleryFaceIds' | 'loadGalleryDescriptors' | 'faceIndexOrigin'
+>;
 
 export interface FaceGalleryOptions {
   /** Largest gallery kept in a flat index, which this process builds. Larger galleries are built in a child process. */
@@ -36,6 +39,11 @@ export interface FaceGalleryOptions {
   largeIndexKind?: 'ivf' | 'hnsw';
   /** Build options of the child process (threads, HNSW parameters). */
   background?: BackgroundBuildOptions;
+  /**
+   * Loads the saved copy in the directory at start but never writes it. A worker process reads the
+   * copy that its API saves, so it need not build a large index of its own at start.
+   */
+  readOnly?: boolean;
 }
 
 export interface GallerySyncResult {
@@ -71,6 +79,8 @@ export class FaceGallery {
   private backgroundBuildFailedAt: number | undefined;
   private readonly flatMaxSize: number;
   private readonly largeIndexKind: 'ivf' | 'hnsw';
+  /** Token of the faces table, saved with the index so that a copy from another table is not loaded. */
+  private origin: string | undefined;
 
   constructor(
     readonly name: GalleryName,
@@ -101,9 +111,12 @@ export class FaceGallery {
   /** Loads the saved copy when there is a usable one, else builds from Postgres; then syncs. */
   async start(): Promise<void> {
     const startedAt = Date.now();
+    this.origin = await this.faces.faceIndexOrigin();
     if (this.directory) {
       try {
-        this.index = await FaceIndex.load(this.directory);
+        // Face ids are numbered by the database, so a copy saved from another database (or from
+        // this one before it was created again) would map ids to other people's faces.
+        this.index = await FaceIndex.load(this.directory, { origin: this.origin });
         this.source = 'saved';
       } catch (error) {
         log.info(
@@ -280,7 +293,7 @@ export class FaceGallery {
   }
 
   private scheduleSave(): void {
-    if (!this.directory || this.saveTimer) return;
+    if (!this.directory || this.options.readOnly || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       void this.save();
@@ -298,12 +311,12 @@ export class FaceGallery {
   /** Saves through the sync queue, so that no face is added while the files are written. */
   private save(): Promise<void> {
     const directory = this.directory;
-    if (!directory) return this.saving;
+    if (!directory || this.options.readOnly) return this.saving;
     const run = this.runQueued(async () => {
       const index = this.index;
       if (!index) return;
       try {
-        await index.save(directory);
+        await index.save(directory, { origin: this.origin });
         log.debug({ gallery: this.name, faces: index.size, directory }, 'face index saved');
       } catch (error) {
         log.error(

@@ -168,6 +168,13 @@ export class FaceRepository {
   }
 
   /** Ids of every face in a gallery, as decimal strings (the FaceIndex id format). */
+  /** Returns the random token that names this database's faces table (see face_index_origin). */
+  async faceIndexOrigin(): Promise<string> {
+    const row = await this.db('face_index_origin').first<{ token: string } | undefined>('token');
+    if (!row) throw new Error('face_index_origin has no row; run the migrations');
+    return row.token;
+  }
+
   async listGalleryFaceIds(gallery: GalleryName): Promise<string[]> {
     const result = await this.db.raw<{ rows: { id: string }[] }>(
       `SELECT f.id::text AS id FROM ${GALLERY_FACES[gallery]}`,
