@@ -435,6 +435,15 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
     },
   );
 
+  // The faces sweep finds photos described with an older model version only once this process has
+  // loaded the model, so the worker loads it at start. After an upgrade that changes the model
+  // version, search skips the old faces until the sweep has described their photos again.
+  if (config.FACE_DETECTOR_PRELOAD) {
+    platform.faces.detector.modelVersion().catch((error: Error) => {
+      log.error({ err: error.message }, 'face model failed to load; the face job will fail');
+    });
+  }
+
   // The face job matches sighting faces against open cases, so the worker keeps the case gallery too.
   // In a worker-only process it starts from the API's saved copy when there is one and never saves.
   await platform.faces.galleries.acquire(false);

@@ -5,7 +5,9 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_MATCH_THRESHOLD } from '../../models/src/face-match.js';
-import type { FaceDetectorPool } from '../src/faces/face-detector-pool.js';
+import { loadConfig } from '../src/config.js';
+import { FaceDetectorPool } from '../src/faces/face-detector-pool.js';
+import { closePlatform, createPlatform, startWorker } from '../src/platform.js';
 import { LAHORE_DPO_PHONE, seedLahoreOfficers } from './support/duty-officers.js';
 import { openEventStream } from './support/event-stream.js';
 import {
@@ -618,4 +620,53 @@ describe('new case against earlier sightings', () => {
       expect(reviewed.status).toBe(200);
     }
   });
+});
+
+describe('model upgrade', () => {
+  it('worker redoes outdated faces at start', async () => {
+    // As after an upgrade that changed the model version: the child's faces name an older one.
+    const { db } = test.platform;
+    const photo = (await db('case_photos').where({ case_id: child.id }).first('id')) as { id: string };
+    await db('case_photos').where({ id: photo.id }).update({ face_model_version: 'face-api-0.0.0+old' });
+    await db('faces').where({ case_photo_id: photo.id }).update({ model_version: 'face-api-0.0.0+old' });
+
+    // A worker-only process with its own detector, as `npm start` runs it.
+    const workerDetector = new FaceDetectorPool({ threads: 1, maxQueued: 4 });
+    const platform = createPlatform(
+      loadConfig({
+        ...process.env,
+        DATABASE_URL: process.env.TEST_DATABASE_URL,
+        REDIS_PREFIX: `talash-test-upgrade-${Date.now().toString(36)}`,
+        FACE_INDEX_DIR: indexDirectory,
+        FACES_SWEEP_INTERVAL_MS: '500',
+        FACES_SWEEP_GRACE_MS: '100',
+      }),
+      { faceDetector: workerDetector },
+    );
+    const stopWorker = await startWorker(platform);
+    try {
+      const current = await waitFor(
+        async () => workerDetector.loadedModelVersion(),
+        60_000,
+        'the worker to load the model',
+      );
+      await waitFor(
+        async () => {
+          const row = await db('case_photos').where({ id: photo.id }).first('face_model_version');
+          return row?.face_model_version === current ? true : undefined;
+        },
+        60_000,
+        'the sweep to describe the photo again',
+      );
+      const models = await db('faces').where({ case_photo_id: photo.id }).pluck('model_version');
+      expect(models.length).toBeGreaterThan(0);
+      expect(new Set(models)).toEqual(new Set([current]));
+    } finally {
+      await stopWorker();
+      await platform.queue.obliterate({ force: true }).catch(() => undefined);
+      await platform.faces.queue.obliterate({ force: true }).catch(() => undefined);
+      await closePlatform(platform);
+      await workerDetector.close();
+    }
+  }, 150_000);
 });

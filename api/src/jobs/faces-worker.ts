@@ -36,8 +36,8 @@ export async function startFacesWorker(
   options: FacesWorkerOptions,
 ): Promise<() => Promise<void>> {
   const sweep = async (): Promise<number> => {
-    // The sweep does not load the model itself. So photos of an older model version are found only
-    // after this process loaded it for its first photo or search.
+    // The sweep does not load the model itself: startWorker loads it at start (FACE_DETECTOR_PRELOAD).
+    // Until then photos of an older model version are not found.
     const modelVersion = detector.loadedModelVersion();
     const photos = await faces.listPhotosToProcess(options.sweepGraceMs, modelVersion, SWEEP_BATCH);
     await enqueueFaceJobs(queue, photos, options);
