@@ -67,6 +67,8 @@ const configSchema = z.object({
   FACE_ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95),
   /** Public face searches allowed per client address per minute. */
   FACE_SEARCHES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Face searches allowed per signed-in officer per minute, whatever their address. */
+  OFFICER_FACE_SEARCHES_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Public sightings allowed per client address per minute. */
   SIGHTINGS_PER_MINUTE: z.coerce.number().int().positive().default(10),
   FACES_CONCURRENCY: z.coerce.number().int().positive().default(1),

@@ -88,6 +88,16 @@ function caseIds(matches: any[]): string[] {
   return matches.map((match) => match.case.id);
 }
 
+/** Public results name a case by its register id, never by its case id. */
+function publicIds(matches: any[]): string[] {
+  return matches.map((match) => match.case.publicId);
+}
+
+async function publicIdOf(reported: { id: string }): Promise<string> {
+  const row = await test.platform.db('cases').where({ id: reported.id }).first('public_id');
+  return row.public_id;
+}
+
 describe('face processing', () => {
   it('stores each face with its descriptor and crop', async () => {
     const faces = await test.platform
@@ -122,28 +132,31 @@ describe('public face search', () => {
     expect(body.faceFound).toBe(true);
     expect(body.faces).toHaveLength(1);
     const top = body.matches[0];
-    expect(top.case.id).toBe(obama.id);
+    expect(top.case.publicId).toBe(await publicIdOf(obama));
     expect(top.similarity).toBeGreaterThanOrEqual(FACE_MATCH_THRESHOLD);
     expect(top.faceCrop).toMatch(/^data:image\/jpeg;base64,/);
     // The register's name: the first word unless an officer published another one.
     expect(top.case.child.name).toBe('Face');
-    expect(top.case.publicId).toMatch(/^[0-9a-f]{32}$/);
     expect(top.case.lastSeen.district.code).toBe('PK-PB-LAHORE');
+    // Only what the register shows: no case id, tracking code or exact time last seen.
+    expect(top.case.id).toBeUndefined();
     expect(top.case.trackingCode).toBeUndefined();
+    expect(top.case.lastSeen.at).toBeUndefined();
+    expect(top.case.lastSeen.on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(body.sightings).toBeUndefined();
   });
 
   it('shows no other person at or above the threshold', async () => {
     const { body } = await searchFaces(test, 'biden_2.jpg');
-    expect(caseIds(body.matches)).toContain(biden.id);
-    expect(caseIds(body.matches)).not.toContain(obama.id);
+    expect(publicIds(body.matches)).toContain(await publicIdOf(biden));
+    expect(publicIds(body.matches)).not.toContain(await publicIdOf(obama));
     for (const match of body.matches) expect(match.similarity).toBeGreaterThanOrEqual(FACE_MATCH_THRESHOLD);
   });
 
   it('hides unpublished cases from the public', async () => {
     const { body } = await searchFaces(test, 'azure_son_2.jpg');
     expect(body.faceFound).toBe(true);
-    expect(caseIds(body.matches)).not.toContain(child.id);
+    expect(publicIds(body.matches)).not.toContain(await publicIdOf(child));
 
     const police = await searchFaces(test, 'azure_son_2.jpg', cookie);
     const found = police.body.matches.find((match: { case: { id: string } }) => match.case.id === child.id);
@@ -155,11 +168,11 @@ describe('public face search', () => {
   it('drops a case from public results when unpublished', async () => {
     expect((await postAsDispatcher(test, cookie, `/api/cases/${obama.id}/unpublish`)).status).toBe(200);
     const hidden = await searchFaces(test, 'obama_2.jpg');
-    expect(caseIds(hidden.body.matches)).not.toContain(obama.id);
+    expect(publicIds(hidden.body.matches)).not.toContain(await publicIdOf(obama));
 
     expect((await postAsDispatcher(test, cookie, `/api/cases/${obama.id}/publish`)).status).toBe(200);
     const shown = await searchFaces(test, 'obama_2.jpg');
-    expect(caseIds(shown.body.matches)[0]).toBe(obama.id);
+    expect(publicIds(shown.body.matches)[0]).toBe(await publicIdOf(obama));
   });
 
   it('shows police lower scores marked below the threshold', async () => {
@@ -230,23 +243,32 @@ describe('upload limits', () => {
     expect(body.error).toMatchObject({ code: 'PHOTO_TOO_LARGE', field: 'photo' });
   });
 
-  it('limits public searches per address', async () => {
+  it('limits public per address, officers per account', async () => {
     const limited = await startFacePlatform(
       detector,
       indexDirectory,
-      { FACE_SEARCHES_PER_MINUTE: '2' },
+      { FACE_SEARCHES_PER_MINUTE: '2', OFFICER_FACE_SEARCHES_PER_MINUTE: '3' },
       { worker: false },
     );
-    try {
+    const statusesOf = async (count: number, headers: Record<string, string> = {}) => {
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < count; i++) {
         const response = await fetch(`${limited.baseUrl}/api/face-search`, {
           method: 'POST',
+          headers,
           body: new FormData(),
         });
         statuses.push(response.status);
       }
-      expect(statuses).toEqual([400, 400, 429]);
+      return statuses;
+    };
+    try {
+      expect(await statusesOf(3)).toEqual([400, 400, 429]);
+
+      // From the same address, where the public limit is used up, an officer has a counter of their own.
+      const officerCookie = await signIn(limited);
+      expect(await statusesOf(4, { cookie: officerCookie })).toEqual([400, 400, 400, 429]);
+      expect(await statusesOf(1)).toEqual([429]);
     } finally {
       await limited.stop();
     }

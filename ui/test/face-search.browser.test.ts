@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
     expect(await page.locator('#face-search-photo').getAttribute('capture')).toBe('environment');
 
     await searchWith('obama_2.jpg');
-    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    const card = page.locator(`[data-testid=face-match][data-register-id="${publicId}"]`);
     await card.waitFor({ timeout: 20_000 });
 
     const text = (await card.textContent()) ?? '';
@@ -113,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
     await page.getByRole('button', { name: 'اردو' }).click();
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
 
-    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    const card = page.locator(`[data-testid=face-match][data-register-id="${publicId}"]`);
     await expect.poll(() => card.textContent()).toContain('ممکنہ مماثلت — پولیس تصدیق کرے گی');
     // Urdu numbers use Extended Arabic-Indic digits, so the percentage reads ۹x٪.
     expect(await card.textContent()).toMatch(/مشابہت [۰-۹]+/);
@@ -128,7 +128,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
   it('reports a sighting from a result', async () => {
     await page.getByRole('button', { name: 'English' }).click();
     await searchWith('obama_2.jpg');
-    const card = page.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+    const card = page.locator(`[data-testid=face-match][data-register-id="${publicId}"]`);
     await card.waitFor({ timeout: 20_000 });
     await card.getByRole('button', { name: 'Report a sighting' }).click();
 
@@ -211,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))('face search page in Chromium', () => {
         buffer: facePhoto('obama_2.jpg'),
       });
       await portal.getByRole('button', { name: t.faceSearch.submit, exact: true }).click();
-      const card = portal.locator(`[data-testid=face-match][data-case-id="${published.id}"]`);
+      const card = portal.locator(`[data-testid=face-match][data-register-id="${publicId}"]`);
       await card.waitFor({ timeout: 20_000 });
       expect(await card.textContent()).toContain(t.faceSearch.possibleMatch);
       expect(await card.getByRole('link', { name: t.portal.search.openChild }).getAttribute('href')).toBe(

@@ -117,6 +117,7 @@ export function createApp(platform: Platform): express.Express {
     faceSearchRoutes(services.faceSearch, sessions, repositories.audit, {
       maxPhotoBytes: config.MAX_PHOTO_BYTES,
       searchesPerMinute: config.FACE_SEARCHES_PER_MINUTE,
+      officerSearchesPerMinute: config.OFFICER_FACE_SEARCHES_PER_MINUTE,
     }),
   );
   app.use(

@@ -39,6 +39,8 @@ export interface CaseFaceRow {
   childSex: string;
   childDescription: string | null;
   lastSeenAt: Date;
+  /** Day last seen in Pakistan time (YYYY-MM-DD), as the public register shows it. */
+  lastSeenOn: string;
   lat: number;
   lon: number;
   districtCode: string | null;
@@ -216,6 +218,7 @@ export class FaceRepository {
               c.public_id AS "publicId",
               coalesce(c.public_name, split_part(btrim(c.child_name), ' ', 1)) AS "publicName",
               c.child_description AS "childDescription", c.last_seen_at AS "lastSeenAt",
+              to_char(c.last_seen_at AT TIME ZONE 'Asia/Karachi', 'YYYY-MM-DD') AS "lastSeenOn",
               ST_Y(c.last_seen) AS lat, ST_X(c.last_seen) AS lon,
               d.code AS "districtCode", d.name AS "districtName", d.name_ur AS "districtNameUr"
        FROM faces f

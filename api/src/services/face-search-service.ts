@@ -29,12 +29,14 @@ export interface CaseMatch {
   queryFace: number;
   faceCrop: string;
   case: {
-    id: string;
     child: { name: string; age: number; sex: string };
-    lastSeen: { at: string; district: JurisdictionName | null };
+    /** The public gets the day (`on`, Pakistan time) as the register shows it, police the moment (`at`). */
+    lastSeen: { at?: string; on?: string; district: JurisdictionName | null };
     publishedAt: string | null;
     /** Public only: the child's register id, for the link to the child's page. */
     publicId?: string;
+    /** Police only: the case id, which the public register never shows. */
+    id?: string;
     /** Police only. */
     trackingCode?: string;
     status?: string;
@@ -127,18 +129,21 @@ export class FaceSearchService {
       aboveThreshold: hit.similarity >= this.options.threshold,
       queryFace: hit.queryFace,
       faceCrop: jpegDataUrl(row.crop),
-      case: {
-        id: row.caseId,
-        // The public sees the name the register shows, and the register id that links the child's page.
-        child: {
-          name: viewer === 'police' ? row.childName : row.publicName,
-          age: row.childAge,
-          sex: row.childSex,
-        },
-        ...(viewer === 'public' ? { publicId: row.publicId } : {}),
-        lastSeen: { at: row.lastSeenAt.toISOString(), district: districtOf(row) },
-        publishedAt: row.publishedAt ? row.publishedAt.toISOString() : null,
-      },
+      // Public results contain only what the register shows: the register id, the name and the day last seen.
+      case:
+        viewer === 'police'
+          ? {
+              id: row.caseId,
+              child: { name: row.childName, age: row.childAge, sex: row.childSex },
+              lastSeen: { at: row.lastSeenAt.toISOString(), district: districtOf(row) },
+              publishedAt: row.publishedAt ? row.publishedAt.toISOString() : null,
+            }
+          : {
+              publicId: row.publicId,
+              child: { name: row.publicName, age: row.childAge, sex: row.childSex },
+              lastSeen: { on: row.lastSeenOn, district: districtOf(row) },
+              publishedAt: row.publishedAt ? row.publishedAt.toISOString() : null,
+            },
     };
     if (viewer === 'police') {
       match.case.trackingCode = row.trackingCode;

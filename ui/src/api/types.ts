@@ -54,9 +54,11 @@ export type FaceCaseMatch = {
   queryFace: number;
   faceCrop: string;
   case: {
-    id: string;
+    /** Police results only; public results name the case by publicId. */
+    id?: string;
     child: { name: string; age: number; sex: Sex };
-    lastSeen: { at: string; district: District | null };
+    /** Police results give the moment (at), public ones the day in Pakistan time (on). */
+    lastSeen: { at?: string; on?: string; district: District | null };
     publishedAt: string | null;
     /** Public results only: the register id of the child's page. */
     publicId?: string;

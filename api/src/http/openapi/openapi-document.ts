@@ -113,7 +113,8 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api/face-search',
     who: 'anyone',
-    summary: 'Search the register with a photo; officers with a case role see every open case.',
+    summary:
+      'Search the register with a photo. The public gets published cases at or above the threshold, named by register id with the day last seen, 10 searches a minute per address. Officers with a case role see every open case and the sightings, 60 a minute per account.',
     multipart: true,
   },
   {

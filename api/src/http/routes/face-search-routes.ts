@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
 import type { AuditRepository } from '../../repositories/audit-repository.js';
@@ -19,12 +19,21 @@ export function faceSearchRoutes(
   search: FaceSearchService,
   sessions: DispatcherSessions,
   audit: AuditRepository,
-  options: { maxPhotoBytes: number; searchesPerMinute: number },
+  options: { maxPhotoBytes: number; searchesPerMinute: number; officerSearchesPerMinute: number },
 ): Router {
   const router = Router();
   const readPhoto = photoUploadReader(options.maxPhotoBytes, 'Send one photo in the "photo" field.');
 
-  router.post('/face-search', perMinuteLimit(options.searchesPerMinute), async (request, response) => {
+  // The public counts per address, officers per account. Officers of one station share an address,
+  // and a public caller there would otherwise use up their searches.
+  const isOfficer = (request: Request) => sessions.isSignedIn(request);
+  const publicLimit = perMinuteLimit(options.searchesPerMinute, { skip: isOfficer });
+  const officerLimit = perMinuteLimit(options.officerSearchesPerMinute, {
+    skip: (request) => !isOfficer(request),
+    key: (request) => `officer:${officerOf(request)?.id}`,
+  });
+
+  router.post('/face-search', publicLimit, officerLimit, async (request, response) => {
     const { limit } = parseOrThrow(searchQuery, request.query, 'INVALID_QUERY');
     if (!request.is('multipart/form-data')) {
       throw new ApiError(
