@@ -323,6 +323,22 @@ describe('multipart reports with a photo', () => {
     expect(await countCases()).toBe(before);
   });
 
+  it('rejects an SVG format', async () => {
+    const before = await countCases();
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40"/></svg>';
+    const response = await fetch(`${test.baseUrl}/api/reports`, {
+      method: 'POST',
+      body: form(fields, { bytes: Buffer.from(svg), type: 'image/svg+xml', name: 'drawing.svg' }),
+    });
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as any;
+    expect(answer.error.code).toBe('PHOTO_FORMAT_UNSUPPORTED');
+    expect(answer.error.field).toBe('photo');
+    expect(answer.error.message).toContain('JPEG, PNG, WEBP, GIF, TIFF or AVIF');
+    expect(await countCases()).toBe(before);
+  });
+
   it('rejects a photo over the size limit', async () => {
     const big = Buffer.alloc(11 * 1024 * 1024, 1);
     const response = await fetch(`${test.baseUrl}/api/reports`, {

@@ -1,8 +1,21 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { PhotoError } from './errors.js';
 
-/** Formats accepted from uploads. SVG, PDF and camera RAW are rejected before any decoding. */
-const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
+/**
+ * Formats accepted from uploads, as sharp names them (AVIF files report 'heif'). SVG, PDF and camera
+ * RAW are rejected before any decoding.
+ */
+export const ACCEPTED_PHOTO_FORMATS: ReadonlySet<string> = new Set([
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'tiff',
+  'heif',
+]);
+
+/** The formats to name in the errors of every route that takes a photo. */
+export const ACCEPTED_PHOTO_HINT = 'Send a JPEG, PNG, WEBP, GIF, TIFF or AVIF file.';
 
 export interface PhotoLimits {
   /** Largest accepted upload in bytes. */
@@ -45,7 +58,7 @@ export async function decodePhoto(
   limits: PhotoLimits = DEFAULT_PHOTO_LIMITS,
 ): Promise<DecodedPhoto> {
   if (buffer.byteLength === 0) {
-    throw new PhotoError('PHOTO_UNREADABLE', 'photo is empty (0 bytes); upload a JPEG, PNG or WEBP file');
+    throw new PhotoError('PHOTO_UNREADABLE', `photo is empty (0 bytes). ${ACCEPTED_PHOTO_HINT}`);
   }
   if (buffer.byteLength > limits.maxBytes) {
     throw new PhotoError(
@@ -113,10 +126,10 @@ async function readHeader(buffer: Uint8Array): Promise<{ format: string; upright
   }
 
   const format = metadata.format ?? 'unknown';
-  if (!ACCEPTED_FORMATS.has(format)) {
+  if (!ACCEPTED_PHOTO_FORMATS.has(format)) {
     throw new PhotoError(
       'PHOTO_FORMAT_UNSUPPORTED',
-      `photo format ${format} is not accepted; upload a JPEG, PNG, WEBP, GIF, TIFF or AVIF file`,
+      `photo format ${format} is not accepted. ${ACCEPTED_PHOTO_HINT}`,
     );
   }
   if (!metadata.width || !metadata.height) {

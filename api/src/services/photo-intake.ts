@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { ACCEPTED_PHOTO_FORMATS, ACCEPTED_PHOTO_HINT } from '../../../models/src/photo-decoder.js';
 import { ApiError } from '../errors.js';
 import type { NewPhoto } from '../repositories/case-repository.js';
 
-const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'heif', 'avif', 'tiff', 'gif']);
 /** Longest side kept in storage; phone photos are larger than any screen or face model needs. */
 const MAX_STORED_SIDE = 2048;
 
 /**
  * Checks an uploaded photo and prepares it for storage: rotated upright from its EXIF orientation,
  * shrunk to at most 2048 px, and re-encoded as JPEG, which also drops EXIF data such as the GPS
- * position of the family's home. Throws PHOTO_UNREADABLE or PHOTO_TOO_LARGE (pixels) as ApiErrors.
+ * position of the family's home. Throws PHOTO_UNREADABLE, PHOTO_FORMAT_UNSUPPORTED or PHOTO_TOO_LARGE
+ * (pixels) as ApiErrors.
  */
 export async function preparePhoto(upload: Buffer, maxPixels: number, field = 'photo'): Promise<NewPhoto> {
   let metadata: Metadata;
@@ -20,17 +21,20 @@ export async function preparePhoto(upload: Buffer, maxPixels: number, field = 'p
     throw new ApiError(
       400,
       'PHOTO_UNREADABLE',
-      'The photo could not be read as an image. Send a JPEG, PNG or WEBP file.',
+      `The photo could not be read as an image. ${ACCEPTED_PHOTO_HINT}`,
       field,
     );
   }
-  if (!metadata.format || !ACCEPTED_FORMATS.has(metadata.format) || !metadata.width || !metadata.height) {
+  if (!metadata.format || !ACCEPTED_PHOTO_FORMATS.has(metadata.format)) {
     throw new ApiError(
       400,
-      'PHOTO_UNREADABLE',
-      `Unsupported image format "${metadata.format}". Send a JPEG, PNG or WEBP file.`,
+      'PHOTO_FORMAT_UNSUPPORTED',
+      `Photo format "${metadata.format ?? 'unknown'}" is not accepted. ${ACCEPTED_PHOTO_HINT}`,
       field,
     );
+  }
+  if (!metadata.width || !metadata.height) {
+    throw new ApiError(400, 'PHOTO_UNREADABLE', 'The photo header has no width or height.', field);
   }
   if (metadata.width * metadata.height > maxPixels) {
     throw new ApiError(

@@ -254,7 +254,8 @@ export const en = {
     NETWORK_ERROR: 'The server could not be reached. Check the network connection.',
     PHOTO_UNREADABLE: 'This file could not be read as a photo. Choose a JPEG, PNG or WEBP photo.',
     PHOTO_TOO_LARGE: 'The photo is too large. Choose a smaller photo.',
-    PHOTO_FORMAT_UNSUPPORTED: 'This kind of file is not accepted. Choose a JPEG, PNG or WEBP photo.',
+    PHOTO_FORMAT_UNSUPPORTED:
+      'This kind of file is not accepted. Choose a JPEG, PNG, WEBP, GIF, TIFF or AVIF photo.',
     PHOTO_REQUIRED: 'Choose or take a photo first.',
     PHOTO_NOT_FOUND: 'That photo was not found. It may have been withdrawn.',
     FACE_SEARCH_BUSY: 'Face search is busy. Try again in a few seconds.',

@@ -258,7 +258,8 @@ export const ur: Messages = {
     NETWORK_ERROR: 'سرور سے رابطہ نہیں ہو سکا۔ نیٹ ورک کنکشن چیک کریں۔',
     PHOTO_UNREADABLE: 'یہ فائل تصویر کے طور پر نہیں پڑھی جا سکی۔ JPEG، PNG یا WEBP تصویر منتخب کریں۔',
     PHOTO_TOO_LARGE: 'تصویر بہت بڑی ہے۔ چھوٹی تصویر منتخب کریں۔',
-    PHOTO_FORMAT_UNSUPPORTED: 'اس قسم کی فائل قبول نہیں۔ JPEG، PNG یا WEBP تصویر منتخب کریں۔',
+    PHOTO_FORMAT_UNSUPPORTED:
+      'اس قسم کی فائل قبول نہیں۔ JPEG، PNG، WEBP، GIF، TIFF یا AVIF تصویر منتخب کریں۔',
     PHOTO_REQUIRED: 'پہلے تصویر منتخب کریں یا کھینچیں۔',
     PHOTO_NOT_FOUND: 'یہ تصویر نہیں ملی۔ ہو سکتا ہے اسے واپس لے لیا گیا ہو۔',
     FACE_SEARCH_BUSY: 'چہرے کی تلاش مصروف ہے۔ چند سیکنڈ بعد دوبارہ کوشش کریں۔',
