@@ -21,6 +21,7 @@ import { CaseTimingRepository } from '../api/src/repositories/case-timing-reposi
 import { IncidentRepository, type StoredIncident } from '../api/src/repositories/incident-repository.js';
 import { AnalysisService } from '../api/src/services/analysis-service.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { percentileOfSorted } from './percentile.js';
 
 const SEED = 20261204;
 const TILE_SAMPLES = 60;
@@ -187,10 +188,6 @@ export async function generateIncidents(db: Knex, count: number): Promise<Stored
   return incidents;
 }
 
-function percentile(sorted: number[], share: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] as number;
-}
-
 async function timeEach(runs: number, work: (run: number) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) {
@@ -272,7 +269,9 @@ export async function runAnalysisBench(
         // Above the counted zooms the served tile is the baseline query itself.
         const baseline = counted ? (await timeTiles('incidents')).times : null;
         const pair = (times: number[] | null) =>
-          times ? `${formatMs(percentile(times, 0.5))} / ${formatMs(percentile(times, 0.99))}` : 'same query';
+          times
+            ? `${formatMs(percentileOfSorted(times, 0.5))} / ${formatMs(percentileOfSorted(times, 0.99))}`
+            : 'same query';
         console.log(
           `  ${String(z).padStart(4)}  ${name.padEnd(12)}  ${pair(served.times).padStart(19)}   ${pair(baseline).padStart(21)}   ${(served.bytes / places.length / 1024).toFixed(1).padStart(7)}`,
         );
@@ -291,7 +290,7 @@ export async function runAnalysisBench(
       geojsonBytes = (rows[0].body as string).length;
     });
     console.log(
-      `  baseline: whole view as one GeoJSON (${total.toLocaleString('en')} features, ${(geojsonBytes / 2 ** 20).toFixed(0)} MB): p50 ${formatMs(percentile(geojsonTimes, 0.5))} ms of 3 runs, before any transfer or parsing`,
+      `  baseline: whole view as one GeoJSON (${total.toLocaleString('en')} features, ${(geojsonBytes / 2 ** 20).toFixed(0)} MB): p50 ${formatMs(percentileOfSorted(geojsonTimes, 0.5))} ms of 3 runs, before any transfer or parsing`,
     );
 
     // Gi* over the whole country. The first call also builds and caches the hexagon grid.
@@ -304,7 +303,7 @@ export async function runAnalysisBench(
       `  Gi* hotspots, ${grid.cells.length} hexagons of ${HOTSPOT_CELL_SIZE / 1000} km over the country`,
     );
     console.log(
-      `    hexagon arithmetic: first ${formatMs(first[0] as number)} ms (grid built), then p50 ${formatMs(percentile(warm, 0.5))} ms of 3`,
+      `    hexagon arithmetic: first ${formatMs(first[0] as number)} ms (grid built), then p50 ${formatMs(percentileOfSorted(warm, 0.5))} ms of 3`,
     );
     if (process.env.ANALYSIS_BENCH_SKIP_NAIVE_HOTSPOTS === '1') {
       console.log(
@@ -328,11 +327,11 @@ export async function runAnalysisBench(
       const served = await timeEach(5, () => analysis.trends(window, 'counts'));
       const baseline = await timeEach(5, () => analysis.trends(window, 'incidents'));
       console.log(
-        `    ${name.padEnd(12)}  ${formatMs(percentile(served, 0.5)).padStart(7)} ms   baseline ${formatMs(percentile(baseline, 0.5)).padStart(7)} ms`,
+        `    ${name.padEnd(12)}  ${formatMs(percentileOfSorted(served, 0.5)).padStart(7)} ms   baseline ${formatMs(percentileOfSorted(baseline, 0.5)).padStart(7)} ms`,
       );
     }
     console.log(
-      `    count(*) of the view, the floor of the baseline: ${formatMs(percentile(countTimes, 0.5))} ms`,
+      `    count(*) of the view, the floor of the baseline: ${formatMs(percentileOfSorted(countTimes, 0.5))} ms`,
     );
   } finally {
     await db.destroy();

@@ -22,6 +22,7 @@ import { FaceGallery, type GalleryFaceSource } from '../api/src/faces/face-galle
 import { DESCRIPTOR_DIMENSION } from '../models/src/descriptor.js';
 import { FaceIndex } from '../models/src/face-index.js';
 import { identityOfRow, syntheticDescriptors, syntheticQuery } from '../models/src/synthetic-descriptors.js';
+import { percentileOfSorted } from './percentile.js';
 
 const { values } = parseArgs({
   options: {
@@ -193,7 +194,7 @@ function printRow(
   worstLoopDelayMs: number | null,
 ): void {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+  const percentile = (share: number) => percentileOfSorted(sorted, share);
   const cells = [
     phase.padEnd(30),
     kind.padStart(5),

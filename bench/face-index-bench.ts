@@ -32,6 +32,7 @@ import {
   syntheticDescriptors,
   syntheticQuery,
 } from '../models/src/synthetic-descriptors.js';
+import { percentileOfSorted } from './percentile.js';
 
 const { values } = parseArgs({
   options: {
@@ -235,7 +236,7 @@ function printRow(
   samePersonRecall: number | null,
 ): void {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+  const percentile = (share: number) => percentileOfSorted(sorted, share);
   console.log(
     `${String(size).padEnd(10)} ${kind.padEnd(10)} ${buildSeconds.toFixed(1).padStart(7)}  ${percentile(0.5).toFixed(2).padStart(7)} ${percentile(0.99).toFixed(2).padStart(7)}  ${recall === null ? '' : recall.toFixed(3).padStart(9)}  ${samePersonRecall === null ? '' : samePersonRecall.toFixed(3).padStart(18)}`,
   );

@@ -62,6 +62,20 @@ function bestMatch(gallery: FaceGallery, table: FaceTable, descriptor: Float32Ar
   );
 }
 
+/** Checks that every face of the table is its own best match. */
+function expectEveryFaceFound(gallery: FaceGallery, table: FaceTable): void {
+  for (const [id, descriptor] of table.rows) {
+    expect(bestMatch(gallery, table, descriptor)?.faceId).toBe(id);
+  }
+}
+
+/** Checks that the descriptors of faces that left the table only find faces still in it. */
+function expectOnlyTableFaces(gallery: FaceGallery, table: FaceTable, descriptors: Float32Array[]): void {
+  for (const descriptor of descriptors) {
+    expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
+  }
+}
+
 const galleries: FaceGallery[] = [];
 const directories: string[] = [];
 
@@ -110,12 +124,8 @@ describe('face gallery', () => {
 
     expect(synced).toEqual({ added: 0, removed: 3, rebuilding: false });
     expect(gallery.size).toBe(57);
-    for (const [id, descriptor] of table.rows) {
-      expect(bestMatch(gallery, table, descriptor)?.faceId).toBe(id);
-    }
-    for (const descriptor of withdrawnDescriptors) {
-      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
-    }
+    expectEveryFaceFound(gallery, table);
+    expectOnlyTableFaces(gallery, table, withdrawnDescriptors);
   });
 
   it('HNSW swap catches up changes', async () => {
@@ -141,9 +151,7 @@ describe('face gallery', () => {
       expect(match?.faceId).toBe(id);
       expect(match?.similarity).toBeGreaterThan(0.999);
     }
-    for (const descriptor of withdrawnDescriptors) {
-      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
-    }
+    expectOnlyTableFaces(gallery, table, withdrawnDescriptors);
 
     // Below half the flat limit the gallery goes back to a flat index, built at once.
     table.delete([...table.rows.keys()].slice(40));
@@ -172,12 +180,8 @@ describe('face gallery', () => {
     expect(gallery.kind).toBe('ivf');
     expect(gallery.size).toBe(530);
     expect(await gallery.sync()).toEqual({ added: 0, removed: 0, rebuilding: false });
-    for (const [id, descriptor] of table.rows) {
-      expect(bestMatch(gallery, table, descriptor)?.faceId).toBe(id);
-    }
-    for (const descriptor of withdrawnDescriptors) {
-      expect(bestMatch(gallery, table, descriptor)?.inTable).toBe(true);
-    }
+    expectEveryFaceFound(gallery, table);
+    expectOnlyTableFaces(gallery, table, withdrawnDescriptors);
   });
 
   it('restart loads saved HNSW copy', async () => {
@@ -240,9 +244,7 @@ describe('face gallery', () => {
     const restarted = newGallery(after, directory);
     await restarted.start();
     expect(restarted.source).toBe('built');
-    for (const [id, descriptor] of after.rows) {
-      expect(bestMatch(restarted, after, descriptor)?.faceId).toBe(id);
-    }
+    expectEveryFaceFound(restarted, after);
   });
 
   it('stop kills the running build', async () => {

@@ -78,7 +78,7 @@ export async function detectFacesInDecodedPhoto(
   const strategy = DETECTION_STRATEGIES[strategyName];
   const models = await loadFaceModels();
 
-  // The passes on the photo itself share one tensor; each padded pass makes its own.
+  // The passes on the photo itself share one tensor, and each padded pass makes its own.
   const plain = plainImage(decoded);
   let plainTensor: Tensor3D | undefined;
   try {

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
- * Inner runs shorter than this are copied element by element; longer ones with TypedArray.set,
- * which costs more per call but less per element.
+ * Inner runs shorter than this are copied element by element, and longer ones with
+ * TypedArray.set, which costs more per call but less per element. 32 is an estimate, not measured.
  */
 const SHORT_RUN_LENGTH = 32;
 
@@ -26,8 +26,8 @@ export function installedWasmConcatKernel(): tf.KernelFunc | undefined {
  * The kernel that tfjs-backend-wasm 4.22 ships copies every run of the inner axes with
  * `subarray` and `set`. face-api subtracts its mean colour with a tensor built by concatenating
  * three one-channel images along the channel axis. That kernel then makes three calls per pixel,
- * which took a third of the tiny detector's time at input 320 and 40% at 608 (bench/README.md). A plain loop
- * copies the same values in a small fraction of that time. Concatenation only copies values, so
+ * which took 40% of the tiny detector's time at input 320 and 37% at 608 (bench/README.md). A
+ * plain loop copies the same values in a small fraction of that time. Concatenation only copies values, so
  * every network gives the same output bit for bit.
  *
  * Call after the wasm backend is ready. Strings, a single non-empty input and long runs go to the
@@ -36,7 +36,9 @@ export function installedWasmConcatKernel(): tf.KernelFunc | undefined {
 export function installWasmConcatKernel(): void {
   const original = tf.getKernel('Concat', 'wasm');
   if (!original) {
-    throw new Error('the tfjs wasm backend has no Concat kernel; is @tensorflow/tfjs-backend-wasm loaded?');
+    throw new Error(
+      'Concat kernel of the tfjs wasm backend not found. Call tf.setBackend("wasm") before installing this kernel.',
+    );
   }
   if (original.kernelFunc === installed) {
     return;
