@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import { installFusedTinyFaceDetector } from './fused-tiny-face-detector.js';
 import { installWasmConcatKernel } from './wasm-concat-kernel.js';
 
 const require = createRequire(import.meta.url);
@@ -18,9 +19,10 @@ export const FACE_MODEL_DIR = path.join(
 /**
  * Revision of our own steps around the networks (crop, alignment, normalisation). Bump it when a
  * change makes new descriptors incomparable with stored ones, so the API layer recomputes them.
- * Revision 2 decodes photos without applying their embedded colour profile.
+ * Revision 2 decodes photos without applying their embedded colour profile. Revision 3 decodes
+ * them at 800 px instead of 1024 (FAST_MAX_SIDE).
  */
-const PIPELINE_REVISION = 2;
+const PIPELINE_REVISION = 3;
 
 export interface FaceModels {
   tf: typeof tf;
@@ -78,6 +80,7 @@ async function loadOnce(): Promise<FaceModels> {
     faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_MODEL_DIR),
     faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_MODEL_DIR),
   ]);
+  installFusedTinyFaceDetector(faceapi.nets.tinyFaceDetector);
 
   return { tf, faceapi, modelVersion: await computeModelVersion(), wasmThreads: getThreadsCount() };
 }
