@@ -14,6 +14,7 @@ import { type Box, clipBox, dlibAlignedBox, type Point, squareAround } from './f
 import { asFaceApiInput, type FaceModels, loadFaceModels } from './face-models.js';
 import { assessFaceQuality, type FaceQuality } from './face-quality.js';
 import { type DecodedPhoto, decodePhoto, type PhotoLimits } from './photo-decoder.js';
+import { locateFacesUnpadded } from './tiny-face-locator.js';
 
 /** A face found in a photo; coordinates are pixels of the upright (EXIF-rotated) original photo. */
 export interface DetectedFace {
@@ -136,14 +137,15 @@ async function detectInImage(
   }
 }
 
-async function locateFaces(models: FaceModels, tensor: Tensor3D, pass: DetectionPass) {
+async function locateFaces(
+  models: FaceModels,
+  tensor: Tensor3D,
+  pass: DetectionPass,
+): Promise<{ box: Box; score: number }[]> {
   const { faceapi } = models;
   if (pass.detector === 'tiny_face_detector') {
-    const options = new faceapi.TinyFaceDetectorOptions({
-      inputSize: pass.tinyInputSize ?? TINY_DETECTOR_INPUT_SIZE,
-      scoreThreshold: pass.minScore,
-    });
-    return faceapi.nets.tinyFaceDetector.locateFaces(asFaceApiInput(tensor), options);
+    const inputSize = pass.tinyInputSize ?? TINY_DETECTOR_INPUT_SIZE;
+    return locateFacesUnpadded(faceapi.nets.tinyFaceDetector, tensor, inputSize, pass.minScore);
   }
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: pass.minScore, maxResults: 100 });
   return faceapi.nets.ssdMobilenetv1.locateFaces(asFaceApiInput(tensor), options);

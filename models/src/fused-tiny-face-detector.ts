@@ -18,8 +18,8 @@ interface SeparableConvParams {
   bias: tf.Tensor1D;
 }
 
-/** The weights of face-api's tiny face detector, as its loaded network holds them. */
-interface TinyFaceDetectorParams {
+/** The weights of face-api's tiny face detector, as its loaded network stores them. */
+export interface TinyFaceDetectorParams {
   conv0: ConvParams;
   conv1: SeparableConvParams;
   conv2: SeparableConvParams;
@@ -43,7 +43,7 @@ interface TinyFaceDetectorInternals {
   forwardInput(input: NetInput, inputSize: number): tf.Tensor4D;
 }
 
-type TinyFaceDetector = typeof faceapi.nets.tinyFaceDetector;
+export type TinyFaceDetector = typeof faceapi.nets.tinyFaceDetector;
 
 /** The folded weights for each set of loaded weights, made once however often the pass is installed. */
 const foldedLayers = new WeakMap<TinyFaceDetectorParams, TinyFaceDetectorParams>();
@@ -64,14 +64,28 @@ function internalsOf(net: TinyFaceDetector): TinyFaceDetectorInternals {
  * The output differs from face-api's only by float rounding (about 1e-6 of its range), so boxes
  * and scores agree to many decimals; models/test/fused-tiny-face-detector.test.ts checks that.
  * Decoding of the output, score threshold and non-maximum suppression stay face-api's own.
+ * detectFaces itself calls locateFacesUnpadded (tiny-face-locator.ts), which runs the same fused
+ * layers without padding the photo to a square. The installed pass serves face-api's own
+ * locateFaces, which the benchmarks and tests compare against.
  *
  * Call after the network's weights are loaded.
  */
 export function installFusedTinyFaceDetector(net: TinyFaceDetector): void {
-  const internals = internalsOf(net);
-  const { params, config } = internals;
+  const layers = fusedTinyFaceDetectorLayers(net);
+  internalsOf(net).forwardInput = (input: NetInput, inputSize: number) =>
+    tf.tidy(() =>
+      runFusedTinyFaceDetector(tf.cast(input.toBatchTensor(inputSize, false), 'float32'), layers),
+    );
+}
+
+/**
+ * Returns the weights of the fused pass for a loaded tiny face detector: face-api's own, with the
+ * input normalisation folded into the first layer. They are made once per set of loaded weights.
+ */
+export function fusedTinyFaceDetectorLayers(net: TinyFaceDetector): TinyFaceDetectorParams {
+  const { params, config } = internalsOf(net);
   if (!params) {
-    throw new Error('load the tiny face detector weights before installing the fused forward pass');
+    throw new Error('tiny face detector weights are not loaded; load them before using the fused layers');
   }
   // The fused pass is written for the layout that face-api's TinyFaceDetector uses. Another layout
   // (a newer face-api, or another TinyYolov2 network) keeps face-api's own pass.
@@ -91,10 +105,7 @@ export function installFusedTinyFaceDetector(net: TinyFaceDetector): void {
     layers = { ...params, conv0: normalisingFirstLayer(params.conv0, meanRgb) };
     foldedLayers.set(params, layers);
   }
-  const fusedLayers = layers;
-
-  internals.forwardInput = (input: NetInput, inputSize: number) =>
-    tf.tidy(() => fusedForward(tf.cast(input.toBatchTensor(inputSize, false), 'float32'), fusedLayers));
+  return layers;
 }
 
 /**
@@ -123,10 +134,12 @@ export function hasFusedTinyFaceDetector(net: TinyFaceDetector): boolean {
 }
 
 /**
- * The layers of face-api's TinyYolov2Base.runMobilenet with isFirstLayerConv2d, fused. The input is
- * the raw pixels as float32; conv0 normalises them.
+ * Runs the layers of face-api's TinyYolov2Base.runMobilenet with isFirstLayerConv2d, fused. The
+ * input is raw pixels (0–255) as float32, because the layers from fusedTinyFaceDetectorLayers
+ * normalise them. Each side of the input must be a multiple of 32, and the output has one cell per
+ * 32×32 input pixels.
  */
-function fusedForward(input: tf.Tensor4D, params: TinyFaceDetectorParams): tf.Tensor4D {
+export function runFusedTinyFaceDetector(input: tf.Tensor4D, params: TinyFaceDetectorParams): tf.Tensor4D {
   let out = tf.fused.conv2d({
     x: input,
     filter: params.conv0.filters,
@@ -159,8 +172,9 @@ function fusedForward(input: tf.Tensor4D, params: TinyFaceDetectorParams): tf.Te
 }
 
 /**
- * A 3×3 depthwise convolution and a 1×1 pointwise one with bias and leaky ReLU. face-api pads by
- * one pixel of zeros and convolves with 'valid'; for a 3×3 filter at stride 1, 'same' pads the same way.
+ * Runs a 3×3 depthwise convolution and a 1×1 pointwise one with bias and leaky ReLU. face-api pads
+ * by one pixel of zeros and convolves with 'valid'. For a 3×3 filter at stride 1, 'same' pads the
+ * same way.
  */
 function separableLayer(x: tf.Tensor4D, params: SeparableConvParams): tf.Tensor4D {
   const depthwise = tf.depthwiseConv2d(x, params.depthwise_filter, 1, 'same');
