@@ -20,7 +20,8 @@ export const FACE_MODEL_DIR = path.join(
  * Revision of our own steps around the networks (crop, alignment, normalisation). Bump it when a
  * change makes new descriptors incomparable with stored ones, so the API layer recomputes them.
  * Revision 2 decodes photos without applying their embedded colour profile. Revision 3 decodes
- * them at 800 px instead of 1024 (FAST_MAX_SIDE).
+ * them at 800 px instead of 1024 (FAST_MAX_SIDE) and runs the tiny detector on them without square
+ * padding, which moves boxes slightly.
  */
 const PIPELINE_REVISION = 3;
 
