@@ -13,16 +13,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Tensor3D } from '@tensorflow/tfjs';
 import type { DetectionStrategyName } from '../models/src/detection-strategy.js';
-import { DETECTION_STRATEGIES } from '../models/src/detection-strategy.js';
+import { DETECTION_STRATEGIES, FAST_MAX_SIDE } from '../models/src/detection-strategy.js';
 import { FaceError } from '../models/src/errors.js';
 import { detectFacesInDecodedPhoto } from '../models/src/face-detector.js';
 import { FACE_MATCH_THRESHOLD } from '../models/src/face-match.js';
 import { asFaceApiInput, loadFaceModels } from '../models/src/face-models.js';
-import {
-  installFusedTinyFaceDetector,
-  removeFusedTinyFaceDetector,
-} from '../models/src/fused-tiny-face-detector.js';
 import { decodePhoto } from '../models/src/photo-decoder.js';
+import { locateFacesUnpadded } from '../models/src/tiny-face-locator.js';
 import { type BenchPhoto, listBenchPhotos } from './faces-dataset.js';
 import {
   lowestSafeThreshold,
@@ -230,9 +227,9 @@ async function printPhoneTiming(): Promise<void> {
 }
 
 /**
- * Times each network alone on the largest labelled photo, decoded at 1024 px: both detectors
- * (the tiny one at several input sizes, and at two with face-api's unfused layers), the landmark
- * network and the recognition network.
+ * Times each network alone on the largest labelled photo, decoded as `fast` decodes it. The tiny
+ * detector runs as the pipeline runs it at several input sizes and as face-api runs it at two.
+ * SSD MobileNet, the landmark network and the recognition network follow.
  */
 async function printNetworkTiming(): Promise<void> {
   const results = resultsByStrategy.get('fast') ?? [];
@@ -243,7 +240,7 @@ async function printNetworkTiming(): Promise<void> {
     return;
   }
   const { tf, faceapi } = models;
-  const decoded = await decodePhoto(readFileSync(largest.photo.file), 1024);
+  const decoded = await decodePhoto(readFileSync(largest.photo.file), FAST_MAX_SIDE);
   const image = tf.tensor3d(decoded.pixels, [decoded.height, decoded.width, 3], 'int32');
   const landmarkCrop = tf.zeros([112, 112, 3]) as Tensor3D;
   const descriptorCrop = tf.zeros([150, 150, 3]) as Tensor3D;
@@ -260,22 +257,16 @@ networks alone on ${largest.photo.relativePath} at ${decoded.width}×${decoded.h
   const timings: string[] = [];
   const tinyDetector = faceapi.nets.tinyFaceDetector;
   for (const inputSize of [224, 320, 416, 512, 608]) {
-    const options = new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: 0.5 });
     timings.push(
-      `tiny ${inputSize}: ${await time(() => tinyDetector.locateFaces(asFaceApiInput(image), options))}`,
+      `tiny ${inputSize}: ${await time(() => locateFacesUnpadded(tinyDetector, image, inputSize, 0.5))}`,
     );
   }
-  // The same detector with face-api's own layers, which models/src/fused-tiny-face-detector.ts replaces.
-  removeFusedTinyFaceDetector(tinyDetector);
-  try {
-    for (const inputSize of [320, 608]) {
-      const options = new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: 0.5 });
-      timings.push(
-        `tiny ${inputSize} unfused: ${await time(() => tinyDetector.locateFaces(asFaceApiInput(image), options))}`,
-      );
-    }
-  } finally {
-    installFusedTinyFaceDetector(tinyDetector);
+  // The same detector as face-api runs it: unfused layers on the photo padded to a square.
+  for (const inputSize of [320, 608]) {
+    const options = new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: 0.5 });
+    timings.push(
+      `tiny ${inputSize} face-api: ${await time(() => tinyDetector.locateFaces(asFaceApiInput(image), options))}`,
+    );
   }
   const ssdOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
   timings.push(

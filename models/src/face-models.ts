@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
-import { installFusedTinyFaceDetector } from './fused-tiny-face-detector.js';
+import { fusedTinyFaceDetectorLayers } from './fused-tiny-face-detector.js';
 import { installWasmConcatKernel } from './wasm-concat-kernel.js';
 
 const require = createRequire(import.meta.url);
@@ -81,7 +81,9 @@ async function loadOnce(): Promise<FaceModels> {
     faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_MODEL_DIR),
     faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_MODEL_DIR),
   ]);
-  installFusedTinyFaceDetector(faceapi.nets.tinyFaceDetector);
+  // Folds the tiny detector's weights once at load, so that a face-api version whose layout
+  // differs fails here instead of at the first photo.
+  fusedTinyFaceDetectorLayers(faceapi.nets.tinyFaceDetector);
 
   return { tf, faceapi, modelVersion: await computeModelVersion(), wasmThreads: getThreadsCount() };
 }

@@ -31,21 +31,15 @@ export interface TinyFaceDetectorParams {
   conv8: ConvParams;
 }
 
-/** The part of face-api's NetInput that the forward pass reads. */
-interface NetInput {
-  toBatchTensor(inputSize: number, isCenterInputs: boolean): tf.Tensor4D;
-}
-
-/** The members of face-api's TinyFaceDetector that this module reads or replaces. */
+/** The members of face-api's TinyFaceDetector that this module reads. */
 interface TinyFaceDetectorInternals {
   params: TinyFaceDetectorParams | undefined;
   config: { withSeparableConvs?: boolean; isFirstLayerConv2d?: boolean; meanRgb?: [number, number, number] };
-  forwardInput(input: NetInput, inputSize: number): tf.Tensor4D;
 }
 
 export type TinyFaceDetector = typeof faceapi.nets.tinyFaceDetector;
 
-/** The folded weights for each set of loaded weights, made once however often the pass is installed. */
+/** The folded weights for each set of loaded weights, made once per process. */
 const foldedLayers = new WeakMap<TinyFaceDetectorParams, TinyFaceDetectorParams>();
 
 function internalsOf(net: TinyFaceDetector): TinyFaceDetectorInternals {
@@ -53,42 +47,23 @@ function internalsOf(net: TinyFaceDetector): TinyFaceDetectorInternals {
 }
 
 /**
- * Replaces the forward pass of face-api's tiny face detector with one that computes the same
- * network in fewer kernels. face-api writes each layer as a convolution, a bias add and a leaky
- * ReLU made of four element-wise ops, with a separate zero pad before it. Each op reads and writes
- * the whole activation tensor, which on the wasm backend took about a third of the detector's time.
- * Here each layer is one fused convolution (bias and leaky ReLU applied as the output is written),
- * with 'same' padding in place of the pad, and the input normalisation is folded into the first
- * layer's weights.
+ * Returns the weights of a loaded tiny face detector for runFusedTinyFaceDetector: face-api's own,
+ * with the input normalisation folded into the first layer, made once per set of loaded weights.
  *
- * The output differs from face-api's only by float rounding (about 1e-6 of its range), so boxes
- * and scores agree to many decimals; models/test/fused-tiny-face-detector.test.ts checks that.
- * Decoding of the output, score threshold and non-maximum suppression stay face-api's own.
- * detectFaces itself calls locateFacesUnpadded (tiny-face-locator.ts), which runs the same fused
- * layers without padding the photo to a square. The installed pass serves face-api's own
- * locateFaces, which the benchmarks and tests compare against.
- *
- * Call after the network's weights are loaded.
- */
-export function installFusedTinyFaceDetector(net: TinyFaceDetector): void {
-  const layers = fusedTinyFaceDetectorLayers(net);
-  internalsOf(net).forwardInput = (input: NetInput, inputSize: number) =>
-    tf.tidy(() =>
-      runFusedTinyFaceDetector(tf.cast(input.toBatchTensor(inputSize, false), 'float32'), layers),
-    );
-}
-
-/**
- * Returns the weights of the fused pass for a loaded tiny face detector: face-api's own, with the
- * input normalisation folded into the first layer. They are made once per set of loaded weights.
+ * face-api writes each layer as a zero pad, a convolution, a bias add and a leaky ReLU made of four
+ * element-wise ops. Each op reads and writes the whole activation tensor, which on the wasm backend
+ * took about a third of the detector's time. The fused pass runs each layer as one convolution
+ * that applies bias and leaky ReLU as it writes its output, with 'same' padding in place of the pad.
+ * Its output differs from face-api's by float rounding only, about 1e-6 of its range
+ * (models/test/fused-tiny-face-detector.test.ts).
  */
 export function fusedTinyFaceDetectorLayers(net: TinyFaceDetector): TinyFaceDetectorParams {
   const { params, config } = internalsOf(net);
   if (!params) {
     throw new Error('tiny face detector weights are not loaded; load them before using the fused layers');
   }
-  // The fused pass is written for the layout that face-api's TinyFaceDetector uses. Another layout
-  // (a newer face-api, or another TinyYolov2 network) keeps face-api's own pass.
+  // The fused pass is written for the layout that face-api's TinyFaceDetector uses, and a newer
+  // face-api or another TinyYolov2 network may differ.
   const meanRgb = config.meanRgb;
   if (!config.withSeparableConvs || !config.isFirstLayerConv2d || !meanRgb || meanRgb.length !== 3) {
     throw new Error(
@@ -121,16 +96,6 @@ function normalisingFirstLayer(conv: ConvParams, meanRgb: [number, number, numbe
     const bias = tf.sub(conv.bias, meanResponse) as tf.Tensor1D;
     return { filters: tf.keep(filters), bias: tf.keep(bias) };
   });
-}
-
-/** Gives the network back face-api's own forward pass (used by tests and benchmarks to compare). */
-export function removeFusedTinyFaceDetector(net: TinyFaceDetector): void {
-  delete (net as unknown as Partial<TinyFaceDetectorInternals>).forwardInput;
-}
-
-/** True when installFusedTinyFaceDetector has replaced this network's forward pass. */
-export function hasFusedTinyFaceDetector(net: TinyFaceDetector): boolean {
-  return Object.hasOwn(net, 'forwardInput');
 }
 
 /**

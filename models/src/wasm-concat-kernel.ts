@@ -28,7 +28,9 @@ export function installedWasmConcatKernel(): tf.KernelFunc | undefined {
  * three one-channel images along the channel axis. That kernel then makes three calls per pixel,
  * which took 40% of the tiny detector's time at input 320 and 37% at 608 (bench/README.md). A
  * plain loop copies the same values in a small fraction of that time. Concatenation only copies values, so
- * every network gives the same output bit for bit.
+ * every network gives the same output bit for bit. The tiny detector no longer concatenates (its
+ * normalisation is folded into its first layer), but the landmark and recognition networks still
+ * normalise each face crop this way.
  *
  * Call after the wasm backend is ready. Strings, a single non-empty input and long runs go to the
  * original kernel.
