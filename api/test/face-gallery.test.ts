@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DESCRIPTOR_DIMENSION } from '../../models/src/descriptor.js';
+import { FaceIndex } from '../../models/src/face-index.js';
 import { syntheticDescriptors } from '../../models/src/synthetic-descriptors.js';
 import { FaceGallery, type GalleryFaceSource } from '../src/faces/face-gallery.js';
 
@@ -104,6 +105,7 @@ function newGallery(
     largeIndexKind,
     background: { threads: 1 },
     readOnly,
+    savedCopyLoadIntervalMs: 0,
   });
   galleries.push(gallery);
   return gallery;
@@ -228,6 +230,46 @@ describe('face gallery', () => {
       savedFiles.map(async (file) => (await stat(path.join(directory, file))).mtimeMs),
     );
     expect(timesAfter).toEqual(savedTimes);
+  });
+
+  it('read-only gallery loads writer rebuild', async () => {
+    const directory = await temporaryDirectory();
+    const table = new FaceTable();
+    const ids = table.insert(600, 71);
+    const writer = newGallery(table, directory, 'ivf');
+    await writer.start();
+    await vi.waitFor(async () => expect(await FaceIndex.savedCopyVersion(directory)).toBeDefined(), {
+      timeout: 5000,
+    });
+    const reader = newGallery(table, directory, 'ivf', true);
+    await reader.start();
+    expect(reader.source).toBe('saved');
+
+    // 70 of 600 removed: both indexes are due for a rebuild, and only the writer starts one.
+    const withdrawn = ids.slice(0, 70);
+    const withdrawnDescriptors = withdrawn.map((id) => table.rows.get(id) as Float32Array);
+    table.delete(withdrawn);
+    const firstCopy = await FaceIndex.savedCopyVersion(directory);
+    expect(await reader.sync()).toEqual({ added: 0, removed: 70, rebuilding: false });
+    expect(await writer.sync()).toEqual({ added: 0, removed: 70, rebuilding: true });
+
+    // Until the writer saves its rebuilt copy, the reader keeps its own index and still skips
+    // the removed faces.
+    expect(await reader.sync()).toEqual({ added: 0, removed: 0, rebuilding: false });
+    expectOnlyTableFaces(reader, table, withdrawnDescriptors);
+
+    // The writer saves a second after a change. The reader takes the first saved copy that is not
+    // due for a rebuild, then adds the face that arrived since.
+    await writer.backgroundBuildSettled();
+    const [added] = table.insert(1, 72);
+    await vi.waitFor(async () => expect((await reader.sync()).rebuilding).toBe(true), { timeout: 5000 });
+    expect(await FaceIndex.savedCopyVersion(directory)).not.toBe(firstCopy);
+    expect(reader.kind).toBe('ivf');
+    expect(reader.size).toBe(531);
+    expect(await reader.sync()).toEqual({ added: 0, removed: 0, rebuilding: false });
+    expect(reader.search(table.rows.get(added as string) as Float32Array, { k: 1 })[0]?.faceId).toBe(added);
+    expectEveryFaceFound(reader, table);
+    expectOnlyTableFaces(reader, table, withdrawnDescriptors);
   });
 
   it('copy from another table is rebuilt', async () => {

@@ -9,6 +9,7 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   writeFile,
 } from 'node:fs/promises';
 import os from 'node:os';
@@ -197,6 +198,20 @@ export class FaceIndex {
     const ivf = new FaceIndex('ivf', index, [], { ivf: parameters });
     ivf.addUnitBatch(faceIds, unit);
     return ivf;
+  }
+
+  /**
+   * Names the copy saved in `directory` now, or returns undefined when there is none. `save` writes
+   * the id map last, under a new inode, so the name changes with every save. A process that only
+   * reads the copy compares names to learn whether the writer saved a newer one.
+   */
+  static async savedCopyVersion(directory: string): Promise<string | undefined> {
+    try {
+      const idMap = await stat(path.join(directory, ID_MAP_FILE));
+      return `${idMap.ino}:${idMap.mtimeMs}:${idMap.size}`;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

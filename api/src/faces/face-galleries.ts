@@ -17,7 +17,8 @@ export interface StartedGalleries {
  * API or the worker first needs them and follow the faces table through "faces changed" messages on
  * Redis and a periodic sync. The API saves them under FACE_INDEX_DIR. A worker-only process loads
  * that copy at start when there is one, so it does not build a large index at start. It never
- * writes the copy, so the API and its worker never write the same files.
+ * writes the copy, so the API and its worker never write the same files, and it builds no IVF or
+ * HNSW index later either: when one is due, it loads the API's rebuilt copy.
  * NOTE: several API processes sharing one FACE_INDEX_DIR overwrite each other's copy. `FaceIndex.load`
  * detects a mismatched pair of files, and the gallery then rebuilds from Postgres.
  */

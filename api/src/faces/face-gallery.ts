@@ -22,6 +22,9 @@ const SAVE_DELAY_MS = 1000;
  */
 const BACKGROUND_BUILD_RETRY_MS = 10 * 60 * 1000;
 
+/** Default of FaceGalleryOptions.savedCopyLoadIntervalMs. */
+const SAVED_COPY_LOAD_INTERVAL_MS = 60 * 1000;
+
 /** Reads of the faces table that a gallery needs. */
 export type GalleryFaceSource = Pick<
   FaceRepository,
@@ -41,15 +44,25 @@ export interface FaceGalleryOptions {
   background?: BackgroundBuildOptions;
   /**
    * Loads the saved copy in the directory at start but never writes it. A worker process reads the
-   * copy that its API saves, so it need not build a large index of its own at start.
+   * copy that its API saves, so it need not build a large index of its own at start. It does not build
+   * one later either. When its IVF or HNSW index is due for a rebuild, it waits for the API's rebuilt
+   * copy and loads it, so that the two processes do not both build the same index.
    */
   readOnly?: boolean;
+  /**
+   * Minimum time between two loads of the writer's copy by a read-only gallery that waits for a
+   * rebuilt one. Reading the faiss file of 1M faces alone blocked the event loop for 0.7 s. Tests set 0.
+   */
+  savedCopyLoadIntervalMs?: number;
 }
 
 export interface GallerySyncResult {
   added: number;
   removed: number;
-  /** True when this sync rebuilt the index or a background rebuild is running. */
+  /**
+   * True when this sync rebuilt the index, a background rebuild is running, or a read-only gallery
+   * loaded the copy its writer rebuilt.
+   */
   rebuilding: boolean;
 }
 
@@ -81,6 +94,9 @@ export class FaceGallery {
   private readonly largeIndexKind: 'ivf' | 'hnsw';
   /** Token of the faces table, saved with the index so that a copy from another table is not loaded. */
   private origin: string | undefined;
+  /** Version of the saved copy that this gallery last loaded (see FaceIndex.savedCopyVersion). */
+  private loadedCopyVersion: string | undefined;
+  private loadedCopyAt = -Infinity;
 
   constructor(
     readonly name: GalleryName,
@@ -116,7 +132,9 @@ export class FaceGallery {
       try {
         // Face ids are numbered by the database, so a copy saved from another database (or from
         // this one before it was created again) would map ids to other people's faces.
+        const version = await FaceIndex.savedCopyVersion(this.directory);
         this.index = await FaceIndex.load(this.directory, { origin: this.origin });
+        this.loadedCopyVersion = version;
         this.source = 'saved';
       } catch (error) {
         log.info(
@@ -167,8 +185,13 @@ export class FaceGallery {
   }
 
   private async syncNow(): Promise<GallerySyncResult> {
+    if (!this.index) throw new Error(`face gallery ${this.name} is not started`);
+    // A read-only gallery whose index is due for a rebuild takes the rebuilt copy its writer saved.
+    const adopted =
+      this.options.readOnly === true &&
+      this.rebuildKind(this.index) !== undefined &&
+      (await this.adoptNewerSavedCopy());
     const index = this.index;
-    if (!index) throw new Error(`face gallery ${this.name} is not started`);
 
     const ids = await this.faces.listGalleryFaceIds(this.name);
     const missing = ids.filter((id) => !index.has(id));
@@ -199,20 +222,58 @@ export class FaceGallery {
       log.info({ gallery: this.name, faces: this.size }, 'face index rebuilt as a flat index');
       this.scheduleSave();
     }
-    return { added, removed, rebuilding: rebuild !== undefined };
+    return { added, removed, rebuilding: adopted || (rebuild !== undefined && rebuild !== 'saved-copy') };
+  }
+
+  /**
+   * Replaces a read-only gallery's index with the copy its writer saved, when that copy is newer than
+   * the one loaded last and is not due for a rebuild itself. Returns true when it did; the sync that
+   * called it then brings the copy in line with the faces table.
+   */
+  private async adoptNewerSavedCopy(): Promise<boolean> {
+    const directory = this.directory;
+    if (!directory) return false;
+    const interval = this.options.savedCopyLoadIntervalMs ?? SAVED_COPY_LOAD_INTERVAL_MS;
+    if (Date.now() < this.loadedCopyAt + interval) return false;
+    const version = await FaceIndex.savedCopyVersion(directory);
+    if (version === undefined || version === this.loadedCopyVersion) return false;
+
+    let copy: FaceIndex;
+    try {
+      copy = await FaceIndex.load(directory, { origin: this.origin });
+    } catch (error) {
+      // The writer may be between writing the index file and the id map; the next sync tries again.
+      log.info(
+        { gallery: this.name, reason: (error as Error).message },
+        'saved face index not readable yet; keeping the current index',
+      );
+      return false;
+    }
+    this.loadedCopyVersion = version;
+    this.loadedCopyAt = Date.now();
+    if (this.rebuildKind(copy) !== undefined) return false;
+
+    const previous = this.index?.kind;
+    this.index = copy;
+    log.info(
+      { gallery: this.name, kind: copy.kind, previous, faces: copy.size },
+      'loaded the face index that the writing process rebuilt',
+    );
+    return true;
   }
 
   /**
    * Starts a rebuild when the index no longer suits the gallery. Reasons are over 10% tombstones, an
    * IVF index that outgrew its lists, a flat index past flatMaxSize, a large index of the other kind,
    * and a large index for a gallery below half of flatMaxSize. Returns 'flat' when the caller must rebuild flat now,
-   * 'background' while a child process builds the large index, and undefined otherwise.
+   * 'background' while a child process builds the large index, 'saved-copy' when a read-only gallery
+   * must wait for its writer's rebuilt copy, and undefined otherwise.
    */
-  private rebuildIfDue(index: FaceIndex): 'flat' | 'background' | undefined {
-    const targetKind = this.targetKind(index);
-    const worn = index.kind !== 'flat' && index.needsRebuild;
-    if (targetKind === index.kind && !worn) return undefined;
+  private rebuildIfDue(index: FaceIndex): 'flat' | 'background' | 'saved-copy' | undefined {
+    const targetKind = this.rebuildKind(index);
+    if (targetKind === undefined) return undefined;
     if (targetKind === 'flat') return 'flat';
+    if (this.options.readOnly && this.directory) return 'saved-copy';
 
     const retryAt = (this.backgroundBuildFailedAt ?? -Infinity) + BACKGROUND_BUILD_RETRY_MS;
     if (!this.backgroundBuild && !this.stopBackgroundBuild.signal.aborted && Date.now() >= retryAt) {
@@ -222,6 +283,13 @@ export class FaceGallery {
     }
     // After a failed build, no rebuild runs until retryAt.
     return this.backgroundBuild ? 'background' : undefined;
+  }
+
+  /** Returns the kind of index to rebuild, or undefined when the current one still suits the gallery. */
+  private rebuildKind(index: FaceIndex): FaceIndexKind | undefined {
+    const targetKind = this.targetKind(index);
+    const worn = index.kind !== 'flat' && index.needsRebuild;
+    return targetKind === index.kind && !worn ? undefined : targetKind;
   }
 
   /** Returns the index kind that suits the gallery's size now. */
@@ -315,6 +383,9 @@ export class FaceGallery {
     const run = this.runQueued(async () => {
       const index = this.index;
       if (!index) return;
+      // The build's new index is saved when it replaces this one, and a read-only gallery waiting
+      // for it would only load this copy to find it due for a rebuild too.
+      if (this.backgroundBuild && index.needsRebuild) return;
       try {
         await index.save(directory, { origin: this.origin });
         log.debug({ gallery: this.name, faces: index.size, directory }, 'face index saved');
