@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Tensor3D } from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import type { DetectionStrategyName } from '../models/src/detection-strategy.js';
 import { DETECTION_STRATEGIES, FAST_MAX_SIDE } from '../models/src/detection-strategy.js';
 import { FaceError } from '../models/src/errors.js';
@@ -53,6 +54,10 @@ if (!existsSync(dir)) {
   console.error(`faces-bench: photo folder ${dir} does not exist; pass --dir DIR`);
   process.exit(1);
 }
+
+// libvips would decode on every core; one thread makes every figure below a one-core figure, like
+// the tfjs wasm backend's single thread.
+sharp.concurrency(1);
 
 const photos = listBenchPhotos(dir);
 const labelled = photos.filter((photo) => photo.role === 'labelled');
@@ -141,7 +146,7 @@ function printHeader(all: BenchPhoto[], modelVersion: string, wasmThreads: numbe
     `${count('labelled')} labelled photos of ${people} people, ${count('distractor')} distractors, ${count('hard')} hard cases, ${count('noface')} photos without a face`,
   );
   console.log(
-    `machine: ${os.availableParallelism()} cores (${cpu}), node ${process.version}, tfjs wasm backend with ${wasmThreads} thread(s)`,
+    `machine: ${os.availableParallelism()} cores (${cpu}), node ${process.version}, tfjs wasm backend with ${wasmThreads} thread(s), libvips with ${sharp.concurrency()}`,
   );
   console.log(`model: ${modelVersion}`);
 }
@@ -191,7 +196,8 @@ async function printPhoneTiming(): Promise<void> {
   console.log(
     `\nphone-size photos (longer side ≥ ${PHONE_SIZE_MIN_SIDE} px, ${phonePhotos.length} photos, ${TIMING_REPEATS} runs each): ms/photo`,
   );
-  console.log('strategy   decode  detect+landmarks+descriptor  total');
+  // One photo at a time, on one libvips and one tfjs thread, so photos per second is per core.
+  console.log('strategy   decode  detect+landmarks+descriptor  total  photos/s per core');
   // The strategies take turns on each photo, so that a change in the machine's speed during the
   // run (this virtual machine's speed varies by up to 2× between runs) reaches all of them alike.
   const decodeTimes = new Map<DetectionStrategyName, number[]>(STRATEGIES.map((name) => [name, []]));
@@ -212,7 +218,7 @@ async function printPhoneTiming(): Promise<void> {
     totals.set(strategy, decodeMs + modelMs);
     const label = strategy === 'baseline' ? 'baseline (SSD 0.3, 640 px)' : strategy;
     console.log(
-      `${label.padEnd(10)} ${decodeMs.toFixed(0).padStart(6)}  ${modelMs.toFixed(0).padStart(27)}  ${(decodeMs + modelMs).toFixed(0).padStart(5)}`,
+      `${label.padEnd(10)} ${decodeMs.toFixed(0).padStart(6)}  ${modelMs.toFixed(0).padStart(27)}  ${(decodeMs + modelMs).toFixed(0).padStart(5)}  ${(1000 / (decodeMs + modelMs)).toFixed(1).padStart(17)}`,
     );
   }
   const chosen = totals.get(CHOSEN_STRATEGY) ?? 0;
