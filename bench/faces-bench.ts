@@ -55,8 +55,8 @@ if (!existsSync(dir)) {
   process.exit(1);
 }
 
-// libvips would decode on every core; one thread makes every figure below a one-core figure, like
-// the tfjs wasm backend's single thread.
+// By default libvips decodes on every core. With one thread, every figure below is a one-core
+// figure, like those of the tfjs wasm backend's single thread.
 sharp.concurrency(1);
 
 const photos = listBenchPhotos(dir);
