@@ -17,6 +17,7 @@ import path from 'node:path';
 import faiss from 'faiss-node';
 import { DESCRIPTOR_DIMENSION, type DescriptorInput, toUnitDescriptor } from './descriptor.js';
 import { DescriptorError, FaceIndexError } from './errors.js';
+import { readFaissIndex } from './faiss-read.js';
 import { addVectors } from './faiss-vectors.js';
 import { type HnswParameters, readHnswParameters, writeHnswParameters } from './hnsw-parameters.js';
 import { createTrainedIvfIndex, type IvfOptions, ivfListCount, readIvfIndexFile } from './ivf-index.js';
@@ -548,7 +549,7 @@ async function createHnswIndex(
   try {
     faiss.Index.fromFactory(DESCRIPTOR_DIMENSION, `HNSW${neighbors}`, innerProduct()).write(file);
     await writeHnswParameters(file, parameters);
-    return { index: faiss.Index.read(file), parameters: await readHnswParameters(file) };
+    return { index: await readFaissIndex(file), parameters: await readHnswParameters(file) };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -565,7 +566,7 @@ async function readIndexFile(
   options: Pick<FaceIndexOptions, 'hnswEfSearch' | 'ivfProbes'>,
 ): Promise<{ index: faiss.Index; hnsw?: HnswParameters; ivf?: IvfParameters }> {
   if (kind === 'flat') {
-    return { index: faiss.Index.read(file) };
+    return { index: await readFaissIndex(file) };
   }
   if (kind === 'ivf') {
     const { index, parameters } = await readIvfIndexFile(file, options.ivfProbes);
@@ -576,7 +577,7 @@ async function readIndexFile(
 
   const saved = await readHnswParameters(file);
   if (efSearch === undefined || efSearch === saved.efSearch) {
-    return { index: faiss.Index.read(file), hnsw: saved };
+    return { index: await readFaissIndex(file), hnsw: saved };
   }
 
   const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-hnsw-'));
@@ -585,7 +586,7 @@ async function readIndexFile(
     await copyFile(file, copy);
     const parameters = { ...saved, efSearch };
     await writeHnswParameters(copy, parameters);
-    return { index: faiss.Index.read(copy), hnsw: parameters };
+    return { index: await readFaissIndex(copy), hnsw: parameters };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import faiss from 'faiss-node';
 import { DESCRIPTOR_DIMENSION } from './descriptor.js';
 import { FaceIndexError } from './errors.js';
+import { readFaissIndex } from './faiss-read.js';
 import { trainVectors } from './faiss-vectors.js';
 import { type IvfParameters, MAX_IVF_LISTS, readIvfParameters, writeIvfProbes } from './ivf-parameters.js';
 
@@ -102,7 +103,7 @@ export async function createTrainedIvfIndex(
   try {
     untrained.write(file);
     await writeIvfProbes(file, probes);
-    return { index: faiss.Index.read(file), parameters: await readIvfParameters(file) };
+    return { index: await readFaissIndex(file), parameters: await readIvfParameters(file) };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -119,7 +120,7 @@ export async function readIvfIndexFile(
 ): Promise<{ index: faiss.Index; parameters: IvfParameters }> {
   const saved = await readIvfParameters(file);
   if (probes === undefined || probes === saved.probes) {
-    return { index: faiss.Index.read(file), parameters: saved };
+    return { index: await readFaissIndex(file), parameters: saved };
   }
 
   const directory = await mkdtemp(path.join(os.tmpdir(), 'talash-ivf-'));
@@ -127,7 +128,7 @@ export async function readIvfIndexFile(
   try {
     await copyFile(file, copy);
     await writeIvfProbes(copy, probes);
-    return { index: faiss.Index.read(copy), parameters: { ...saved, probes } };
+    return { index: await readFaissIndex(copy), parameters: { ...saved, probes } };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
