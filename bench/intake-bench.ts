@@ -1,11 +1,14 @@
 // Report intake under concurrent load: POST /api/reports against a real server process and its
 // worker process. Each report is geofenced and stored with its alerts and outbox in one statement.
 // GET /api/health on the same server is the floor that HTTP, Express and one query cost.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
+import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 
 const PORT = 18_080;
 const TARGET_RATE = 500;
@@ -40,13 +43,48 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     const casesBefore = await countCases();
     const saturated = await load({ url: `${base}/api/reports`, duration, connections, body: reportBody });
     await analyse();
-    const atTarget = await load({
+    // The line before leaves the worker a backlog of outbox rows, which it delivers first.
+    await waitForDeliveredOutbox(db);
+    const atTarget = await offerConstantRate({
       url: `${base}/api/reports`,
-      duration,
-      connections: 64,
-      body: reportBody,
       rate: TARGET_RATE,
+      durationSeconds: duration,
+      warmUpSeconds: 2,
+      body: reportBody,
     });
+    // The same load with the worker process stopped (SIGSTOP), as when the worker runs on other
+    // cores: intake alone. The outbox rows wait and are delivered after SIGCONT.
+    let withoutWorker: ConstantRateResult | undefined;
+    const workerPid = workerProcessOf(server.pid);
+    if (workerPid !== undefined) {
+      await analyse();
+      process.kill(workerPid, 'SIGSTOP');
+      try {
+        withoutWorker = await offerConstantRate({
+          url: `${base}/api/reports`,
+          rate: TARGET_RATE,
+          durationSeconds: duration,
+          warmUpSeconds: 2,
+          body: reportBody,
+        });
+      } finally {
+        process.kill(workerPid, 'SIGCONT');
+      }
+      await waitForDeliveredOutbox(db);
+    }
+    // With INTAKE_BENCH_BURST=1, also the load that this line used before: autocannon's overallRate,
+    // which sends each second's requests in a burst at its start (see constant-rate-load.ts).
+    let burst: autocannon.Result | undefined;
+    if (process.env.INTAKE_BENCH_BURST) {
+      await analyse();
+      burst = await load({
+        url: `${base}/api/reports`,
+        duration,
+        connections: 64,
+        body: reportBody,
+        rate: TARGET_RATE,
+      });
+    }
     const casesAfter = await countCases();
     await db.destroy();
 
@@ -54,27 +92,71 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
       `\nReport intake (${duration} s per line; the API process and its outbox worker process, as \`npm start\` runs them)`,
     );
     console.log('  load                                       req/s   p50 ms   p99 ms   non-2xx');
-    const lines: [string, autocannon.Result][] = [
-      [`GET /api/health, ${connections} connections (floor)`, health],
-      [`POST /api/reports, ${connections} connections (max)`, saturated],
-      [`POST /api/reports, offered ${TARGET_RATE}/s`, atTarget],
-    ];
-    for (const [name, result] of lines) {
+    const printLine = (name: string, rate: number, p50: number, p99: number, failed: number) => {
       const columns = [
-        result.requests.average.toFixed(0).padStart(6),
-        String(result.latency.p50).padStart(6),
-        String(result.latency.p99).padStart(6),
-        String(result.non2xx).padStart(7),
+        rate.toFixed(0).padStart(6),
+        p50.toFixed(0).padStart(6),
+        p99.toFixed(0).padStart(6),
+        String(failed).padStart(7),
       ];
       console.log(`  ${name.padEnd(42)} ${columns.join('   ')}`);
-    }
-    const answered = saturated['2xx'] + atTarget['2xx'];
-    console.log(`  cases stored: ${casesAfter - casesBefore}, 2xx responses: ${answered}`);
+    };
+    const printAutocannon = (name: string, result: autocannon.Result) =>
+      printLine(name, result.requests.average, result.latency.p50, result.latency.p99, result.non2xx);
+    const printConstantRate = (name: string, result: ConstantRateResult) =>
+      printLine(name, result.throughput, result.latency.p50, result.latency.p99, result.failed);
+
+    printAutocannon(`GET /api/health, ${connections} connections (floor)`, health);
+    printAutocannon(`POST /api/reports, ${connections} connections (max)`, saturated);
+    printConstantRate(`POST /api/reports, ${TARGET_RATE}/s constant rate`, atTarget);
+    if (withoutWorker) printConstantRate(`  the same, worker process stopped`, withoutWorker);
+    if (burst) printAutocannon(`POST /api/reports, ${TARGET_RATE}/s in bursts`, burst);
+    console.log(
+      `  constant rate: p90 ${atTarget.latency.p90.toFixed(0)} ms, max ${atTarget.latency.max.toFixed(0)} ms, counted from each request's due time`,
+    );
+    console.log(
+      `  constant rate, highest latency per second (ms): ${atTarget.maxLatencyPerSecond.map((ms) => ms.toFixed(0)).join(' ')}`,
+    );
+    const answered =
+      saturated['2xx'] + atTarget.succeeded + (withoutWorker?.succeeded ?? 0) + (burst?.['2xx'] ?? 0);
+    console.log(
+      `  cases stored: ${casesAfter - casesBefore} (warm-up seconds included), 2xx responses counted: ${answered}`,
+    );
     console.log(`  target: ${TARGET_RATE} reports/s with p99 under 50 ms`);
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');
   }
+}
+
+/** Returns the pid of the worker process that the server process forked, if there is one. */
+function workerProcessOf(serverPid: number | undefined): number | undefined {
+  if (serverPid === undefined) return undefined;
+  try {
+    const children = execFileSync('pgrep', ['-P', String(serverPid)])
+      .toString()
+      .trim()
+      .split('\n');
+    // The API process may also run a face index build in a child process.
+    const worker = children.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'),
+    );
+    return worker === undefined ? undefined : Number(worker);
+  } catch {
+    // pgrep exits with 1 when the server has no child, as with BENCH_API_ONLY.
+    return undefined;
+  }
+}
+
+/** Waits until the worker has delivered every outbox row, or 60 s have passed. */
+async function waitForDeliveredOutbox(db: ReturnType<typeof createDatabase>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const [row] = await db('outbox').where({ status: 'pending' }).count<{ count: string }[]>('* as count');
+    if (Number(row?.count) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.warn('intake-bench: outbox rows still pending after 60 s; the next line starts anyway');
 }
 
 /** Returns a random report body, as the intake benchmarks send it. */

@@ -37,6 +37,11 @@ const configSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   OUTBOX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /**
+   * Niceness of the worker process (Linux: 0 normal, 19 lowest). Above 0, the API and PostgreSQL get
+   * the cores first when they share them with the worker, which then delivers in the gaps.
+   */
+  WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(0),
   OUTBOX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   OUTBOX_RETRY_BASE_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),

@@ -2,9 +2,12 @@
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { closePlatform, createPlatform, startWorker } from './platform.js';
+import { lowerWorkerPriority } from './worker-priority.js';
 
 const log = createLogger('worker-main');
-const platform = createPlatform(loadConfig());
+const config = loadConfig();
+lowerWorkerPriority(config.WORKER_NICENESS);
+const platform = createPlatform(config);
 const stopWorker = await startWorker(platform);
 
 async function shutdown(signal: string): Promise<void> {
