@@ -1,4 +1,5 @@
-// lowerWorkerPriority runs in a child process, because a process cannot raise its priority again.
+// lowerWorkerPriority runs in a child process, because an unprivileged process cannot raise its
+// priority again.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
