@@ -45,7 +45,9 @@ const readAnchor = '  static Napi::Value fromBuffer(const Napi::CallbackInfo &in
 const registerAnchor = '      StaticMethod("read", &Index::read),\n';
 for (const anchor of [readAnchor, registerAnchor]) {
   if (text.split(anchor).length < 2 || (anchor === registerAnchor && text.split(anchor).length !== 2)) {
-    console.error(`patch-faiss-node: ${source} does not contain ${JSON.stringify(anchor.trim())} as expected`);
+    console.error(
+      `patch-faiss-node: ${source} does not contain ${JSON.stringify(anchor.trim())} as expected`,
+    );
     process.exit(1);
   }
 }
@@ -101,6 +103,6 @@ const readAsync = `  class ReadWorker : public Napi::AsyncWorker
 
 `;
 text = text.replace(readAnchor, readAsync + readAnchor);
-text = text.replace(registerAnchor, registerAnchor + '      StaticMethod("readAsync", &Index::readAsync),\n');
+text = text.replace(registerAnchor, `${registerAnchor}      StaticMethod("readAsync", &Index::readAsync),\n`);
 
 writeFileSync(output, text);
