@@ -51,7 +51,7 @@ export interface FaceGalleryOptions {
   readOnly?: boolean;
   /**
    * Minimum time between two loads of the writer's copy by a read-only gallery that waits for a
-   * rebuilt one. Reading the faiss file of 1M faces alone blocked the event loop for 0.7 s. Tests set 0.
+   * rebuilt one. Loading a copy of 1M faces took 2–3 s, most of it off the event loop. Tests set 0.
    */
   savedCopyLoadIntervalMs?: number;
 }
