@@ -22,7 +22,6 @@ export interface ConstantRateOptions {
 }
 
 export interface ConstantRateResult {
-  sent: number;
   /** Responses with a 2xx status. */
   succeeded: number;
   /** Responses with another status, and requests that failed without a response. */
@@ -43,11 +42,11 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
   const intervalMs = 1000 / options.rate;
   const latencies: number[] = [];
   const maxLatencyPerSecond: number[] = [];
-  let startedAt = 0;
-  let measuredFrom = 0;
   let succeeded = 0;
   let failed = 0;
 
+  const startedAt = performance.now();
+  const measuredFrom = startedAt + warmUp * intervalMs;
   const send = (dueAt: number, counted: boolean): Promise<void> =>
     new Promise((resolve) => {
       const body = options.body?.();
@@ -82,8 +81,6 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
 
   // A timer wakes up every millisecond or so and sends every request whose time has come, so a late
   // wake-up sends the overdue requests at once and their latency still counts from their due time.
-  startedAt = performance.now();
-  measuredFrom = startedAt + warmUp * intervalMs;
   const pending: Promise<void>[] = [];
   let next = 0;
   while (next < total) {
@@ -101,7 +98,6 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
 
   const sorted = latencies.sort((a, b) => a - b);
   return {
-    sent: total - warmUp,
     succeeded,
     failed,
     throughput: (succeeded + failed) / elapsedSeconds,

@@ -43,15 +43,17 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     const casesBefore = await countCases();
     const saturated = await load({ url: `${base}/api/reports`, duration, connections, body: reportBody });
     await analyse();
+    const offerTargetRate = () =>
+      offerConstantRate({
+        url: `${base}/api/reports`,
+        rate: TARGET_RATE,
+        durationSeconds: duration,
+        warmUpSeconds: 2,
+        body: reportBody,
+      });
     // The line before leaves the worker a backlog of outbox rows, which it delivers first.
     await waitForDeliveredOutbox(db);
-    const atTarget = await offerConstantRate({
-      url: `${base}/api/reports`,
-      rate: TARGET_RATE,
-      durationSeconds: duration,
-      warmUpSeconds: 2,
-      body: reportBody,
-    });
+    const atTarget = await offerTargetRate();
     // The same load with the worker process stopped (SIGSTOP), as when the worker runs on other
     // cores: intake alone. The outbox rows wait and are delivered after SIGCONT.
     let withoutWorker: ConstantRateResult | undefined;
@@ -60,13 +62,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
       await analyse();
       process.kill(workerPid, 'SIGSTOP');
       try {
-        withoutWorker = await offerConstantRate({
-          url: `${base}/api/reports`,
-          rate: TARGET_RATE,
-          durationSeconds: duration,
-          warmUpSeconds: 2,
-          body: reportBody,
-        });
+        withoutWorker = await offerTargetRate();
       } finally {
         process.kill(workerPid, 'SIGCONT');
       }

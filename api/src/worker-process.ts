@@ -18,7 +18,6 @@ export function superviseWorkerProcess(): () => Promise<void> {
   const start = (): void => {
     child = fork(WORKER_ENTRY, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     const pid = child.pid;
-
     log.info({ pid }, 'worker process started');
     child.on('exit', (code, signal) => {
       if (stopping) return;

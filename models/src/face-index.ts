@@ -682,7 +682,7 @@ async function readFaceIdLines(saved: SavedIdMap, file: string): Promise<FaceIdL
       faceIds.push(null);
       tombstones += 1;
     } else {
-      if (positions.has(faceId)) throw invalid(`face id ${faceId} appears twice`);
+      if (positions.has(faceId)) throw invalid(`duplicate face id ${faceId}`);
       positions.set(faceId, faceIds.length);
       faceIds.push(faceId);
     }

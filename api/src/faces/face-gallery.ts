@@ -96,6 +96,7 @@ export class FaceGallery {
   private origin: string | undefined;
   /** Version of the saved copy that this gallery last loaded (see FaceIndex.savedCopyVersion). */
   private loadedCopyVersion: string | undefined;
+  /** When this gallery last loaded a saved copy (Date.now()), for savedCopyLoadIntervalMs. */
   private loadedCopyAt = -Infinity;
 
   constructor(
@@ -227,7 +228,7 @@ export class FaceGallery {
 
   /**
    * Replaces a read-only gallery's index with the copy its writer saved, when that copy is newer than
-   * the one loaded last and is not due for a rebuild itself. Returns true when it did; the sync that
+   * the one loaded last and is not due for a rebuild itself. Returns true when it did. The sync that
    * called it then brings the copy in line with the faces table.
    */
   private async adoptNewerSavedCopy(): Promise<boolean> {
@@ -242,7 +243,7 @@ export class FaceGallery {
     try {
       copy = await FaceIndex.load(directory, { origin: this.origin });
     } catch (error) {
-      // The writer may be between writing the index file and the id map; the next sync tries again.
+      // The writer may be between writing the index file and the id map. The next sync tries again.
       log.info(
         { gallery: this.name, reason: (error as Error).message },
         'saved face index not readable yet; keeping the current index',
