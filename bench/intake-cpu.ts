@@ -1,6 +1,6 @@
 // CPU time per report of each process on the intake path: the API process, its outbox worker
-// process, the PostgreSQL backends serving them, Redis and this load generator. Offers reports at a
-// fixed rate, waits until the worker has delivered every outbox row, and divides each process's CPU
+// process, the PostgreSQL backends serving each of them, Redis and this load generator. Offers reports
+// at a constant rate, waits until the worker has delivered every outbox row, and divides each process's CPU
 // time (utime + stime from /proc/<pid>/stat) by the number of cases stored. CPU time per report
 // changes much less than latency when other jobs share the machine.
 //
@@ -9,10 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
+import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 import { reportBody } from './intake-bench.js';
 
 const RATE = Number(process.env.INTAKE_CPU_RATE ?? 300);
@@ -75,12 +75,14 @@ async function waitForDelivery(): Promise<void> {
   }
 }
 
-async function backendPids(): Promise<number[]> {
-  const rows = await db.raw<{ rows: { pid: number }[] }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()',
+/** The backends of the benchmark database, by the process they serve (see `createDatabase`). */
+async function backendPids(): Promise<{ pid: number; applicationName: string }[]> {
+  const rows = await db.raw<{ rows: { pid: number; applicationName: string }[] }>(
+    `SELECT pid, application_name AS "applicationName"
+     FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()`,
     [databaseName],
   );
-  return rows.rows.map((row) => row.pid);
+  return rows.rows;
 }
 
 async function countCases(): Promise<number> {
@@ -101,15 +103,12 @@ async function walBytesBetween(from: string, to: string): Promise<number> {
   return rows.rows[0]?.bytes ?? 0;
 }
 
-function offer(rate: number, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
+function offer(rate: number, seconds: number): Promise<ConstantRateResult> {
+  return offerConstantRate({
     url: `http://127.0.0.1:${PORT}/api/reports`,
-    duration: seconds,
-    connections: 64,
-    overallRate: rate,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request) => ({ ...request, body: reportBody() }) }],
+    rate,
+    durationSeconds: seconds,
+    body: reportBody,
   });
 }
 
@@ -147,17 +146,23 @@ try {
       const now = cpuMilliseconds(pid);
       return now === undefined ? sum : sum + now - (before.get(pid) ?? 0);
     }, 0);
-  const allBackends = [...new Set([...backends, ...(await backendPids())])];
-  const backendSet = new Set(allBackends);
+  const allBackends = [...backends, ...(await backendPids())];
+  const backendsOf = (applicationName: string) => [
+    ...new Set(
+      allBackends.filter((item) => item.applicationName === applicationName).map((item) => item.pid),
+    ),
+  ];
+  const backendSet = new Set(allBackends.map((item) => item.pid));
   const postgresOther = postgresPids.filter((pid) => !backendSet.has(pid));
 
   const perReport = (ms: number) => (ms / cases).toFixed(3).padStart(6);
   console.log(
-    `${cases} cases at ${RATE}/s offered for ${SECONDS} s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx); load average before ${loadBefore}`,
+    `${cases} cases at ${RATE}/s offered for ${SECONDS} s (p50 ${result.latency.p50.toFixed(0)} ms, p99 ${result.latency.p99.toFixed(0)} ms, ${result.failed} failed); load average before ${loadBefore}`,
   );
   console.log(`  API process                   ${perReport(used([apiPid]))} ms CPU per report`);
   console.log(`  worker process                ${perReport(used([workerPid]))}`);
-  console.log(`  PostgreSQL backends of the DB ${perReport(used(allBackends))}`);
+  console.log(`  PostgreSQL, API sessions      ${perReport(used(backendsOf('talash-api')))}`);
+  console.log(`  PostgreSQL, worker sessions   ${perReport(used(backendsOf('talash-worker')))}`);
   console.log(`  PostgreSQL other (shared)     ${perReport(used(postgresOther))}`);
   console.log(`  Redis (shared)                ${perReport(used(redisPids))}`);
   console.log(`  load generator                ${perReport((selfAfter.user + selfAfter.system) / 1000)}`);

@@ -5,11 +5,15 @@ import pg from 'pg';
 // int8 (count(*)) as text by default.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
-/** Creates the connection pool. Every query in the project goes through repositories that receive it. */
-export function createDatabase(databaseUrl: string, poolSize = 20): Knex {
+/**
+ * Creates the connection pool. Every query in the project goes through repositories that receive it.
+ * `applicationName` shows in `pg_stat_activity`, so that an operator (or a benchmark) can tell the
+ * API's sessions from the worker's.
+ */
+export function createDatabase(databaseUrl: string, poolSize = 20, applicationName = 'talash'): Knex {
   return knexFactory({
     client: 'pg',
-    connection: databaseUrl,
+    connection: { connectionString: databaseUrl, application_name: applicationName },
     pool: { min: 0, max: poolSize },
   });
 }

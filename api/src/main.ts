@@ -8,11 +8,12 @@ import { closePlatform, createPlatform, startApi, startWorker } from './platform
 import { superviseWorkerProcess } from './worker-process.js';
 
 const log = createLogger('main');
-const platform = createPlatform(loadConfig());
+const workerInProcess = process.argv.includes('--worker-in-process');
+const platform = createPlatform(loadConfig(), { applicationName: workerInProcess ? 'talash' : 'talash-api' });
 const api = await startApi(platform);
 
 let stopWorker: (() => Promise<void>) | undefined;
-if (process.argv.includes('--worker-in-process')) stopWorker = await startWorker(platform);
+if (workerInProcess) stopWorker = await startWorker(platform);
 else if (!process.argv.includes('--api-only')) stopWorker = superviseWorkerProcess();
 
 let stopping = false;

@@ -157,10 +157,12 @@ export interface PlatformOptions {
   faceDetector?: FaceDetector;
   /** The clock of deadline checks; tests pass one they can move forward. */
   now?: () => Date;
+  /** Names the process's database sessions in `pg_stat_activity`: `talash-api`, `talash-worker`. */
+  applicationName?: string;
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
-  const db = createDatabase(config.DATABASE_URL);
+  const db = createDatabase(config.DATABASE_URL, 20, options.applicationName);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createOutboxQueue(redis, config.REDIS_PREFIX);
 
@@ -191,7 +193,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
-  const outboxJobs = new OutboxJobBatcher(queue, queueOptions);
+  const outboxJobs = new OutboxJobBatcher(queue, queueOptions, config.OUTBOX_JOB_INTERVAL_MS);
   const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) => outboxJobs.add(caseId, outboxIds);
   const faces = createFaces(config, redis, repositories.faces, options);
   const enqueuePhotos = (photos: PhotoRef[]) =>

@@ -7,7 +7,7 @@ import { lowerWorkerPriority } from './worker-priority.js';
 const log = createLogger('worker-main');
 const config = loadConfig();
 lowerWorkerPriority(config.WORKER_NICENESS);
-const platform = createPlatform(config);
+const platform = createPlatform(config, { applicationName: 'talash-worker' });
 const stopWorker = await startWorker(platform);
 
 async function shutdown(signal: string): Promise<void> {

@@ -86,4 +86,40 @@ describe('CallBatcher', () => {
 
     expect(drained).toBe(true);
   });
+
+  it('spaces calls by the minimum interval and groups the items that arrive meanwhile', async () => {
+    const { calls, send } = controlledSend();
+    const batcher = new CallBatcher(send, 100, 80);
+
+    const first = batcher.add(1);
+    expect(calls).toHaveLength(1);
+    calls[0]?.release();
+    await first;
+    const firstCallAt = Date.now();
+    const rest = [batcher.add(2), batcher.add(3)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    rest.push(batcher.add(4));
+    expect(calls).toHaveLength(1);
+
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(Date.now() - firstCallAt).toBeGreaterThanOrEqual(70);
+    expect(calls[1]?.items).toEqual([2, 3, 4]);
+    calls[1]?.release();
+    await Promise.all(rest);
+  });
+
+  it('sends at once after a quiet spell longer than the minimum interval', async () => {
+    const { calls, send } = controlledSend();
+    const batcher = new CallBatcher(send, 100, 30);
+
+    const first = batcher.add(1);
+    calls[0]?.release();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+
+    const second = batcher.add(2);
+    expect(calls.map((call) => call.items)).toEqual([[1], [2]]);
+    calls[1]?.release();
+    await second;
+  });
 });

@@ -10,16 +10,23 @@ interface Waiting<T> {
  *
  * Under light load each item gets its own call at once. Under heavy load the calls grow instead of
  * their number, as a database's group commit does, and no timer adds delay on a quiet system.
+ * `minIntervalMs` spaces the calls further apart: a call that would start sooner after the one
+ * before waits, and the items arriving meanwhile join it. An item that finds the batcher idle for
+ * longer than that still goes out at once.
  */
 export class CallBatcher<T> {
   private waiting: Waiting<T>[] = [];
   private inFlight: Promise<void> | null = null;
+  /** When the last call started (ms since the epoch); calls start at least `minIntervalMs` apart. */
+  private lastCallAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     /** Sends one batch; a throw fails every item of that batch. */
     private readonly send: (items: T[]) => Promise<void>,
     /** Maximum items per call. */
     private readonly maxBatch = 100,
+    /** Least time between the starts of two calls. */
+    private readonly minIntervalMs = 0,
   ) {}
 
   /** Adds an item. Resolves once the call that carried it succeeded. */
@@ -38,6 +45,9 @@ export class CallBatcher<T> {
   private async sendUntilEmpty(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
+        const wait = this.lastCallAt + this.minIntervalMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.lastCallAt = Date.now();
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
           await this.send(batch.map((waiting) => waiting.item));
