@@ -26,6 +26,8 @@ export interface ConstantRateResult {
   succeeded: number;
   /** Responses with another status, and requests that failed without a response. */
   failed: number;
+  /** The failures by HTTP status, or by error code for a request that got no response. */
+  failuresByStatus: Record<string, number>;
   /** Responses per second over the time from the first due request to the last response. */
   throughput: number;
   /** Milliseconds from the moment each request was due to its complete response. */
@@ -44,6 +46,11 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
   const maxLatencyPerSecond: number[] = [];
   let succeeded = 0;
   let failed = 0;
+  const failuresByStatus: Record<string, number> = {};
+  const countFailure = (status: string) => {
+    failed += 1;
+    failuresByStatus[status] = (failuresByStatus[status] ?? 0) + 1;
+  };
 
   const startedAt = performance.now();
   const measuredFrom = startedAt + warmUp * intervalMs;
@@ -68,12 +75,12 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
             maxLatencyPerSecond[second] = Math.max(maxLatencyPerSecond[second] ?? 0, latency);
             const status = response.statusCode ?? 0;
             if (status >= 200 && status < 300) succeeded += 1;
-            else failed += 1;
+            else countFailure(String(status));
           });
         },
       );
-      request.once('error', () => {
-        if (counted) failed += 1;
+      request.once('error', (error: NodeJS.ErrnoException) => {
+        if (counted) countFailure(error.code ?? 'error');
         resolve();
       });
       request.end(body);
@@ -100,6 +107,7 @@ export async function offerConstantRate(options: ConstantRateOptions): Promise<C
   return {
     succeeded,
     failed,
+    failuresByStatus,
     throughput: (succeeded + failed) / elapsedSeconds,
     latency: {
       p50: percentileOfSorted(sorted, 0.5),

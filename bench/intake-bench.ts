@@ -9,12 +9,10 @@ import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
+import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
 
 const PORT = 18_080;
 const TARGET_RATE = 500;
-// Pakistan's populated band, so most points fall inside a district and a few on its edges or outside.
-const LAT_RANGE = [24.5, 35.5] as const;
-const LON_RANGE = [61.5, 75.5] as const;
 
 export interface IntakeBenchOptions {
   databaseUrl?: string;
@@ -33,16 +31,19 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     await load({ url: `${base}/api/health`, duration: 3, connections }); // warm-up
     const health = await load({ url: `${base}/api/health`, duration, connections });
     const db = createDatabase(databaseUrl, 1);
+    const reportBody = reportBodyMaker(await loadLastSeenPoints(db));
     const countCases = async () =>
       Number((await db('cases').count<{ count: number }[]>('* as count'))[0]?.count);
-    // Each run adds about 9,000 cases to the benchmark database, faster than autovacuum's one-minute
-    // round refreshes the planner's statistics. With stale statistics the worker's alert query
-    // switched to scanning all cases and later runs lost a third of their throughput.
-    const analyse = () => db.raw('ANALYZE cases, alerts, outbox, case_deadlines');
-    await analyse();
+    // Each run adds about 15,000 cases to the benchmark database. Between lines the tables are
+    // vacuumed and analysed, as autovacuum would do on a server between two runs a few minutes apart.
+    // With stale statistics the worker's alert query once switched to scanning all cases, and this
+    // machine's PostgreSQL runs with autovacuum off, so without VACUUM the outbox kept every dead row.
+    const vacuumAndAnalyse = () =>
+      db.raw('VACUUM (ANALYZE) cases, alerts, outbox, case_deadlines, sms_log, audit_log');
+    await vacuumAndAnalyse();
     const casesBefore = await countCases();
     const saturated = await load({ url: `${base}/api/reports`, duration, connections, body: reportBody });
-    await analyse();
+    await vacuumAndAnalyse();
     const offerTargetRate = () =>
       offerConstantRate({
         url: `${base}/api/reports`,
@@ -59,7 +60,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     let withoutWorker: ConstantRateResult | undefined;
     const workerPid = workerProcessOf(server.pid);
     if (workerPid !== undefined) {
-      await analyse();
+      await vacuumAndAnalyse();
       process.kill(workerPid, 'SIGSTOP');
       try {
         withoutWorker = await offerTargetRate();
@@ -72,7 +73,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     // which sends each second's requests in a burst at its start (see constant-rate-load.ts).
     let burst: autocannon.Result | undefined;
     if (process.env.INTAKE_BENCH_BURST) {
-      await analyse();
+      await vacuumAndAnalyse();
       burst = await load({
         url: `${base}/api/reports`,
         duration,
@@ -107,6 +108,17 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     printConstantRate(`POST /api/reports, ${TARGET_RATE}/s constant rate`, atTarget);
     if (withoutWorker) printConstantRate(`  the same, worker process stopped`, withoutWorker);
     if (burst) printAutocannon(`POST /api/reports, ${TARGET_RATE}/s in bursts`, burst);
+    for (const [name, result] of [
+      ['constant rate', atTarget],
+      ['worker stopped', withoutWorker],
+    ] as const) {
+      const failures = Object.entries(result?.failuresByStatus ?? {});
+      if (failures.length > 0) {
+        console.log(
+          `  ${name}: failures by status ${failures.map(([status, n]) => `${status} x${n}`).join(', ')}`,
+        );
+      }
+    }
     console.log(
       `  constant rate: p90 ${atTarget.latency.p90.toFixed(0)} ms, max ${atTarget.latency.max.toFixed(0)} ms, counted from each request's due time`,
     );
@@ -153,22 +165,6 @@ async function waitForDeliveredOutbox(db: ReturnType<typeof createDatabase>): Pr
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   console.warn('intake-bench: outbox rows still pending after 60 s; the next line starts anyway');
-}
-
-/** Returns a random report body, as the intake benchmarks send it. */
-export function reportBody(): string {
-  const lat = LAT_RANGE[0] + Math.random() * (LAT_RANGE[1] - LAT_RANGE[0]);
-  const lon = LON_RANGE[0] + Math.random() * (LON_RANGE[1] - LON_RANGE[0]);
-  return JSON.stringify({
-    child: {
-      name: 'Bench Child',
-      age: 1 + Math.floor(Math.random() * 16),
-      sex: 'female',
-      description: 'bench',
-    },
-    lastSeen: { lat, lon, at: new Date(Date.now() - 3_600_000).toISOString() },
-    reporter: { name: 'Bench Reporter', phone: '+923001234567' },
-  });
 }
 
 interface LoadOptions {

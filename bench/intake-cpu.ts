@@ -13,7 +13,7 @@ import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
-import { reportBody } from './intake-bench.js';
+import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
 
 const RATE = Number(process.env.INTAKE_CPU_RATE ?? 300);
 const SECONDS = Number(process.env.INTAKE_CPU_SECONDS ?? 10);
@@ -59,6 +59,7 @@ const server = await startBenchServer(databaseUrl, PORT, {
   REDIS_PREFIX: process.env.REDIS_PREFIX ?? 'talash-bench',
 });
 const db = createDatabase(databaseUrl, 1);
+const reportBody = reportBodyMaker(await loadLastSeenPoints(db));
 
 async function pendingOutbox(): Promise<number> {
   const rows = await db.raw<{ rows: { count: number }[] }>(

@@ -14,7 +14,7 @@ import { CaseRepository } from '../api/src/repositories/case-repository.js';
 import { JurisdictionRepository } from '../api/src/repositories/jurisdiction-repository.js';
 import { ReportService } from '../api/src/services/report-service.js';
 import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
-import { reportBody } from './intake-bench.js';
+import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
 
 const APPLICATION_NAME = 'talash-intake-statement-cpu';
 const CONNECTIONS = Number(process.env.INTAKE_STATEMENT_CONNECTIONS ?? 8);
@@ -64,6 +64,7 @@ const databaseUrl = new URL(
 );
 databaseUrl.searchParams.set('application_name', APPLICATION_NAME);
 const db = createDatabase(databaseUrl.toString(), CONNECTIONS);
+const reportBody = reportBodyMaker(await loadLastSeenPoints(db));
 const locator = new LiveDistrictLocatorHolder(db);
 await locator.reload();
 const reports = new ReportService(

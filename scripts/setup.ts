@@ -130,6 +130,13 @@ async function ensurePostgres(): Promise<void> {
     } else {
       console.log('commit_delay left at its default: setting it needs a superuser');
     }
+    const autovacuum = await admin.query<{ autovacuum: string }>('SHOW autovacuum');
+    if (autovacuum.rows[0]?.autovacuum !== 'on') {
+      // The outbox is a queue table: every report adds rows that the worker updates within seconds.
+      console.warn(
+        'WARNING: autovacuum is off on this PostgreSQL server. The outbox and case tables then keep their dead rows and slow down over time; set autovacuum = on in postgresql.conf.',
+      );
+    }
   } finally {
     await admin.end();
   }

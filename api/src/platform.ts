@@ -437,6 +437,10 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
     },
   );
 
+  if (!(await platform.repositories.outbox.autovacuumIsOn())) {
+    log.warn('autovacuum is off on the PostgreSQL server: the outbox keeps its dead rows until VACUUM');
+  }
+
   // The faces sweep finds photos described with an older model version only once this process has
   // loaded the model, so the worker loads it at start. After an upgrade that changes the model
   // version, search skips the old faces until the sweep has described their photos again.

@@ -18,21 +18,31 @@ export class OutboxRepository {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Locks the pending messages among `ids` for delivery in the caller's transaction. Messages already
-   * sent, missing, or locked by another worker that is delivering them right now are left out.
-   * The lock is FOR NO KEY UPDATE so that rows referencing a message (sms_log) can still be
+   * Locks the pending messages among `ids` for delivery in the caller's transaction, oldest first.
+   * Messages already sent, missing, or locked by another worker that is delivering them right now are
+   * left out. The lock is FOR NO KEY UPDATE so that rows referencing a message (sms_log) can still be
    * inserted from another connection while it is held; FOR UPDATE would block them until commit.
+   *
+   * The rows are found by primary key, and `status` is checked here instead of in SQL: with
+   * `status = 'pending'` in the query the planner walks the `outbox_pending` index, whose entries for
+   * rows already sent stay until VACUUM removes them. Without vacuum that walk took 26 ms per job over
+   * 630,000 delivered rows, against 1.4 ms for 200 rows by primary key. A sent row locked here is
+   * released at commit unchanged; the lock returns its newest version, so the check sees a concurrent
+   * worker's "sent".
    */
   async claimMany(trx: Knex.Transaction, ids: string[]): Promise<OutboxMessage[]> {
-    const result = await trx.raw<{ rows: OutboxMessage[] }>(
-      `SELECT id, kind, case_id AS "caseId", alert_id AS "alertId", recipient, payload, status, attempts
+    const result = await trx.raw<{ rows: (OutboxMessage & { createdAt: Date })[] }>(
+      `SELECT id, kind, case_id AS "caseId", alert_id AS "alertId", recipient, payload, status, attempts,
+              created_at AS "createdAt"
        FROM outbox
-       WHERE id = ANY(?::uuid[]) AND status = 'pending'
-       ORDER BY created_at
+       WHERE id = ANY(?::uuid[])
        FOR NO KEY UPDATE SKIP LOCKED`,
       [ids],
     );
-    return result.rows;
+    return result.rows
+      .filter((row) => row.status === 'pending')
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map(({ createdAt: _createdAt, ...message }) => message);
   }
 
   async markSent(
@@ -70,7 +80,6 @@ export class OutboxRepository {
     );
   }
 
-  /** Cases with messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */
   /** Marks pending rows with at least `maxAttempts` failed attempts as failed, and returns them. */
   async giveUpExhausted(
     maxAttempts: number,
@@ -84,6 +93,7 @@ export class OutboxRepository {
     return result.rows;
   }
 
+  /** Cases with messages still pending after `olderThanMs`, oldest first: the sweeper re-queues them. */
   async listStalePending(
     olderThanMs: number,
     limit: number,
@@ -98,5 +108,14 @@ export class OutboxRepository {
       [olderThanMs / 1000, limit],
     );
     return result.rows;
+  }
+
+  /**
+   * Whether the server runs autovacuum. The outbox is a queue table whose rows are updated seconds
+   * after they are written, so without it dead rows pile up and the sweeper's scans slow down.
+   */
+  async autovacuumIsOn(): Promise<boolean> {
+    const result = await this.db.raw<{ rows: { autovacuum: string }[] }>('SHOW autovacuum');
+    return result.rows[0]?.autovacuum === 'on';
   }
 }
