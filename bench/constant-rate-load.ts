@@ -38,7 +38,9 @@ export interface ConstantRateResult {
 
 /** Offers `rate` requests per second for `durationSeconds` and waits for every response. */
 export async function offerConstantRate(options: ConstantRateOptions): Promise<ConstantRateResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  // FIFO keeps every socket in use: with LIFO the sockets opened in a slow moment sat idle past the
+  // server's 5 s keep-alive timeout, and a request sent as the server closed one failed with ECONNRESET.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'fifo' });
   const warmUp = Math.round(options.rate * (options.warmUpSeconds ?? 0));
   const total = warmUp + Math.round(options.rate * options.durationSeconds);
   const intervalMs = 1000 / options.rate;
