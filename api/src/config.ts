@@ -39,13 +39,13 @@ const configSchema = z.object({
   OUTBOX_CONCURRENCY: z.coerce.number().int().positive().default(8),
   /**
    * Niceness of the worker process (Linux: 0 normal, 19 lowest). Above 0, the API and PostgreSQL get
-   * the cores first when they share them with the worker, which then delivers in the gaps. The
-   * default 10 lowered p90 and p99 of intake at 500 reports/s on two shared cores; on a machine of
-   * its own the worker gets every idle core anyway.
+   * the cores first when they share them with the worker, which then delivers in the gaps: a
+   * citizen's report is stored and acknowledged before the SMS of earlier reports go out. A worker on a machine of
+   * its own gets every idle core at any niceness.
    */
   WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   /**
-   * Least time in milliseconds between two delivery jobs that the API queues. The cases stored
+   * Minimum time in milliseconds between two delivery jobs that the API queues. The cases stored
    * meanwhile share the next job, which the worker delivers in one transaction: under load this
    * saves most of the worker's and Redis's work per report. A report on a quiet system is queued
    * at once.

@@ -25,7 +25,7 @@ export class CallBatcher<T> {
     private readonly send: (items: T[]) => Promise<void>,
     /** Maximum items per call. */
     private readonly maxBatch = 100,
-    /** Least time between the starts of two calls. */
+    /** Minimum time in milliseconds between the starts of two calls. */
     private readonly minIntervalMs = 0,
   ) {}
 
