@@ -76,6 +76,8 @@ import { LogSmsGateway } from './sms/log-sms-gateway.js';
 import type { SmsGateway } from './sms/sms-gateway.js';
 
 const log = createLogger('Platform');
+/** Minimum time between two Redis calls that queue deadline prompts. */
+const DEADLINE_PROMPT_INTERVAL_MS = 250;
 
 /** Everything a running Talash process shares: connections, repositories, services. */
 export interface Platform {
@@ -208,9 +210,13 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
 
   const deadlineQueue = createDeadlineQueue(redis, config.REDIS_PREFIX);
   const now = options.now ?? (() => new Date());
-  // The prompts of reports stored while one queue call runs go to Redis together in the next call.
-  const deadlinePrompts = new CallBatcher<DeadlinePrompt[]>((groups) =>
-    enqueueDeadlinePrompts(deadlineQueue, groups.flat(), now),
+  // The prompts of reports stored while one queue call runs, or within 250 ms of the last call, go
+  // to Redis together in the next call. A prompt wakes the deadline sweep in the second its clock
+  // falls due, hours later, so a quarter of a second in the queue changes nothing.
+  const deadlinePrompts = new CallBatcher<DeadlinePrompt[]>(
+    (groups) => enqueueDeadlinePrompts(deadlineQueue, groups.flat(), now),
+    1000,
+    DEADLINE_PROMPT_INTERVAL_MS,
   );
   const clocks = {
     settings: {

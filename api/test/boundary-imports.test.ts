@@ -643,8 +643,15 @@ describe('publishing and rolling back', () => {
     expect(minutes(started[0])).toBe(CONTACT_DEADLINE_MINUTES);
     expect(minutes(started[1])).toBe(FIR_DEADLINE_MINUTES);
     // Each due time has its delayed sweep waiting.
+    // The API queues prompts at most every 250 ms, so they may still be on their way.
     for (const clock of started) {
-      expect(await test.platform.deadlineQueue.getJob(deadlinePromptJobId(clock.due_at))).toBeDefined();
+      const prompt = await waitFor(
+        async () =>
+          (await test.platform.deadlineQueue.getJob(deadlinePromptJobId(clock.due_at))) ?? undefined,
+        5_000,
+        `the deadline prompt due at ${clock.due_at.toISOString()}`,
+      );
+      expect(prompt).toBeDefined();
     }
 
     // The Lahore DPO registers the FIR, which finishes the FIR clock.

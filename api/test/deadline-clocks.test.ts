@@ -182,6 +182,15 @@ describe('deadline clocks', () => {
 
   it('escalate once when sweeps and prompts race', async () => {
     const created = await report();
+    // The API queues prompts at most every 250 ms, so the report's prompt may still be on its way.
+    // It must be in Redis, delayed, before the clock moves past its due time.
+    const promptJobId = await firPromptJobId(created.id);
+    const queued = await waitFor(
+      async () => (await test.platform.deadlineQueue.getJob(promptJobId)) ?? undefined,
+      5_000,
+      "the report's deadline prompt",
+    );
+    expect(queued).toBeDefined();
     clockNow = later(created.startedAt, 3 * HOUR);
 
     // A second sweeper with its own connection pool, as in a second worker process.
@@ -198,8 +207,6 @@ describe('deadline clocks', () => {
       );
       const clock = platform.services.deadlineClock;
       const prompt = { caseId: created.id, duty: 'fir' as DeadlineDuty, level: 'RPO' as const };
-      const promptJobId = await firPromptJobId(created.id);
-      expect(await platform.deadlineQueue.getJob(promptJobId)).toBeDefined();
       await Promise.all([
         clock.sweep(),
         otherClock.sweep(),
@@ -482,8 +489,12 @@ describe('deadline sweeper', () => {
       });
       const created = (await response.json()) as { id: string; trackingCode: string };
       const promptJobId = await firPromptJobId(created.id);
-      const prompt = await own.platform.deadlineQueue.getJob(promptJobId);
-      expect(prompt?.opts.delay).toBeGreaterThan(HOUR);
+      const prompt = await waitFor(
+        async () => (await own.platform.deadlineQueue.getJob(promptJobId)) ?? undefined,
+        5_000,
+        "the report's deadline prompt",
+      );
+      expect(prompt.opts.delay).toBeGreaterThan(HOUR);
 
       await stopWorker();
       const prefix = own.platform.config.REDIS_PREFIX;
