@@ -36,3 +36,29 @@ export async function prepareBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Pr
   }
   return databaseUrl;
 }
+
+/**
+ * Drops and recreates the database of `databaseUrl`, then prepares it as `prepareBenchDatabase`
+ * does, so that a benchmark starts from the same state on every run: the bundled boundaries, the
+ * duty officers and no cases. Returns its URL.
+ */
+export async function recreateBenchDatabase(databaseUrl: string): Promise<string> {
+  const serverUrl = new URL(databaseUrl);
+  const name = serverUrl.pathname.slice(1);
+  serverUrl.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  return prepareBenchDatabase(databaseUrl);
+}
+
+/** The URL of a database next to `databaseUrl` on the same server, named with `suffix` appended. */
+export function siblingDatabaseUrl(databaseUrl: string, suffix: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `${url.pathname}${suffix}`;
+  return url.toString();
+}

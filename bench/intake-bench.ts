@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createDatabase } from '../api/src/database.js';
-import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { BENCH_DATABASE_URL, recreateBenchDatabase, siblingDatabaseUrl } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
@@ -21,7 +21,12 @@ export interface IntakeBenchOptions {
 }
 
 export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<void> {
-  const databaseUrl = await prepareBenchDatabase(options.databaseUrl ?? BENCH_DATABASE_URL);
+  // A new database on every run: a benchmark database that earlier runs had filled with 760,000
+  // cases and 2.8 million outbox rows (3.5 GB, 27 times the default shared_buffers) made every line
+  // slower, and the figures of one run could not be compared with the next.
+  const databaseUrl = await recreateBenchDatabase(
+    options.databaseUrl ?? siblingDatabaseUrl(BENCH_DATABASE_URL, '_intake'),
+  );
   const duration = options.durationSeconds ?? 10;
   const connections = options.connections ?? 16;
   const server = await startBenchServer(databaseUrl, PORT);

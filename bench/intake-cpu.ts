@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createDatabase } from '../api/src/database.js';
-import { BENCH_DATABASE_URL, prepareBenchDatabase } from './bench-database.js';
+import { BENCH_DATABASE_URL, recreateBenchDatabase, siblingDatabaseUrl } from './bench-database.js';
 import { startBenchServer } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
@@ -53,7 +53,8 @@ function pidsOf(name: string): number[] {
   }
 }
 
-const databaseUrl = await prepareBenchDatabase(process.env.TALASH_BENCH_DATABASE_URL ?? BENCH_DATABASE_URL);
+// A new database on every run, as in intake-bench.ts.
+const databaseUrl = await recreateBenchDatabase(siblingDatabaseUrl(BENCH_DATABASE_URL, '_intake'));
 const databaseName = new URL(databaseUrl).pathname.slice(1);
 const server = await startBenchServer(databaseUrl, PORT, {
   REDIS_PREFIX: process.env.REDIS_PREFIX ?? 'talash-bench',

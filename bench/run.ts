@@ -13,7 +13,7 @@ console.log(
 );
 const databaseUrl = await prepareBenchDatabase(BENCH_DATABASE_URL);
 
-await runIntakeBench({ databaseUrl });
+await runIntakeBench();
 await runDispatchLoadBench({ databaseUrl });
 await runGeofenceBench({ databaseUrl });
 // Last, because it adds boundary versions to the benchmark database.
