@@ -56,7 +56,7 @@ export async function recreateBenchDatabase(databaseUrl: string): Promise<string
   return prepareBenchDatabase(databaseUrl);
 }
 
-/** The URL of a database next to `databaseUrl` on the same server, named with `suffix` appended. */
+/** Returns the URL of the database on the same server as `databaseUrl`, named with `suffix` appended. */
 export function siblingDatabaseUrl(databaseUrl: string, suffix: string): string {
   const url = new URL(databaseUrl);
   url.pathname = `${url.pathname}${suffix}`;

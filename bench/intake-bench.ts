@@ -21,9 +21,9 @@ export interface IntakeBenchOptions {
 }
 
 export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<void> {
-  // A new database on every run: a benchmark database that earlier runs had filled with 760,000
+  // A new database on every run. A benchmark database that earlier runs had filled with 760,000
   // cases and 2.8 million outbox rows (3.5 GB, 27 times the default shared_buffers) made every line
-  // slower, and the figures of one run could not be compared with the next.
+  // slower, so the figures of one run could not be compared with the next.
   const databaseUrl = await recreateBenchDatabase(
     options.databaseUrl ?? siblingDatabaseUrl(BENCH_DATABASE_URL, '_intake'),
   );

@@ -77,7 +77,7 @@ async function waitForDelivery(): Promise<void> {
   }
 }
 
-/** The backends of the benchmark database, by the process they serve (see `createDatabase`). */
+/** Lists the backends of the benchmark database with the process they serve (see `createDatabase`). */
 async function backendPids(): Promise<{ pid: number; applicationName: string }[]> {
   const rows = await db.raw<{ rows: { pid: number; applicationName: string }[] }>(
     `SELECT pid, application_name AS "applicationName"
