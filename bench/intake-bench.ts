@@ -15,6 +15,7 @@ const PORT = 18_080;
 const TARGET_RATE = 500;
 
 export interface IntakeBenchOptions {
+  /** The database to run on. It is dropped and recreated; by default `talash_bench_intake`. */
   databaseUrl?: string;
   durationSeconds?: number;
   connections?: number;

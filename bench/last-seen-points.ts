@@ -21,7 +21,7 @@ export async function loadLastSeenPoints(
   const outside = Math.round(count * outsideShare);
   const inside = await db.raw<{ rows: LastSeenPoint[] }>(
     `WITH live_districts AS (
-       SELECT j.geom, ST_Area(j.geom) / sum(ST_Area(j.geom)) OVER () AS share
+       SELECT j.geom, ST_Area(j.geom::geography) / sum(ST_Area(j.geom::geography)) OVER () AS share
        FROM jurisdictions j JOIN boundary_versions v ON v.id = j.version_id
        WHERE v.status = 'live' AND j.level = 'district'
      )

@@ -45,10 +45,10 @@ const configSchema = z.object({
    */
   WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   /**
-   * Minimum time in milliseconds between two delivery jobs that the API queues. The cases stored
-   * meanwhile share the next job, which the worker delivers in one transaction: under load this
-   * saves most of the worker's and Redis's work per report. A report on a quiet system is queued
-   * at once.
+   * Minimum time in milliseconds between two delivery jobs that report intake queues. The cases
+   * stored meanwhile share the next job, which the worker delivers in one transaction: under load
+   * this saves most of the worker's and Redis's work per report. A report stored longer than this
+   * after the last job is queued at once.
    */
   OUTBOX_JOB_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(100),
   OUTBOX_ATTEMPTS: z.coerce.number().int().positive().default(8),

@@ -87,8 +87,12 @@ export interface Platform {
   db: Knex;
   redis: Redis;
   queue: Queue<OutboxJobData>;
-  /** Batches the outbox jobs of the API; drained before the queue closes. */
-  outboxJobs: OutboxJobBatcher;
+  /**
+   * Batch the outbox jobs of the API; drained before the queue closes. Report intake's jobs start at
+   * most every `OUTBOX_JOB_INTERVAL_MS`. The other services queue at once, because some of them await
+   * each case before the next (a deadline sweep, a boundary publish that re-routes cases).
+   */
+  outboxJobs: { reports: OutboxJobBatcher; immediate: OutboxJobBatcher };
   repositories: {
     cases: CaseRepository;
     jurisdictions: JurisdictionRepository;
@@ -148,8 +152,8 @@ export interface Platform {
   gateway: SmsGateway;
   /** Delayed prompts for deadline escalations, run by the worker. */
   deadlineQueue: Queue<DeadlineJobData>;
-  /** Batches the deadline prompts of the API; drained before the queue closes. */
-  deadlinePrompts: CallBatcher<DeadlinePrompt[]>;
+  /** Batch the deadline prompts of the API, split as `outboxJobs` is; drained before the queue closes. */
+  deadlinePrompts: { reports: CallBatcher<DeadlinePrompt[]>; immediate: CallBatcher<DeadlinePrompt[]> };
 }
 
 export interface PlatformOptions {
@@ -195,8 +199,14 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   };
   const gateway = options.gateway ?? createGateway(config, db);
   const queueOptions = { attempts: config.OUTBOX_ATTEMPTS, retryBaseMs: config.OUTBOX_RETRY_BASE_MS };
-  const outboxJobs = new OutboxJobBatcher(queue, queueOptions, config.OUTBOX_JOB_INTERVAL_MS);
-  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) => outboxJobs.add(caseId, outboxIds);
+  const outboxJobs = {
+    reports: new OutboxJobBatcher(queue, queueOptions, config.OUTBOX_JOB_INTERVAL_MS),
+    immediate: new OutboxJobBatcher(queue, queueOptions),
+  };
+  const enqueueReportOutbox = (caseId: string, outboxIds: string[]) =>
+    outboxJobs.reports.add(caseId, outboxIds);
+  const enqueueCaseOutbox = (caseId: string, outboxIds: string[]) =>
+    outboxJobs.immediate.add(caseId, outboxIds);
   const faces = createFaces(config, redis, repositories.faces, options);
   const enqueuePhotos = (photos: PhotoRef[]) =>
     enqueueFaceJobs(faces.queue, photos, {
@@ -212,25 +222,36 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   const now = options.now ?? (() => new Date());
   // The prompts of reports stored while one queue call runs, or within 250 ms of the last call, go
   // to Redis together in the next call. A prompt wakes the deadline sweep in the second its clock
-  // falls due, hours later, so a quarter of a second in the queue changes nothing.
-  const deadlinePrompts = new CallBatcher<DeadlinePrompt[]>(
-    (groups) => enqueueDeadlinePrompts(deadlineQueue, groups.flat(), now),
-    1000,
-    DEADLINE_PROMPT_INTERVAL_MS,
-  );
+  // falls due, hours later, so a quarter of a second in the queue does not delay any escalation.
+  const sendPrompts = (groups: DeadlinePrompt[][]) =>
+    enqueueDeadlinePrompts(deadlineQueue, groups.flat(), now);
+  const deadlinePrompts = {
+    reports: new CallBatcher<DeadlinePrompt[]>(sendPrompts, 1000, DEADLINE_PROMPT_INTERVAL_MS),
+    immediate: new CallBatcher<DeadlinePrompt[]>(sendPrompts),
+  };
   const clocks = {
     settings: {
       firMinutes: config.FIR_DEADLINE_MINUTES,
       contactMinutes: config.CONTACT_DEADLINE_MINUTES,
       igAfterMinutes: config.IG_ESCALATION_AFTER_MINUTES,
     },
-    prompt: (prompts: DeadlinePrompt[]) => deadlinePrompts.add(prompts),
+    prompt: (prompts: DeadlinePrompt[]) => deadlinePrompts.immediate.add(prompts),
+  };
+  const reportClocks = {
+    ...clocks,
+    prompt: (prompts: DeadlinePrompt[]) => deadlinePrompts.reports.add(prompts),
   };
 
   const districtLocator = new LiveDistrictLocatorHolder(db);
   const services = {
     geofence: new GeofenceService(repositories.jurisdictions),
-    reports: new ReportService(repositories, enqueueCaseOutbox, enqueuePhotos, districtLocator, clocks),
+    reports: new ReportService(
+      repositories,
+      enqueueReportOutbox,
+      enqueuePhotos,
+      districtLocator,
+      reportClocks,
+    ),
     delivery: new OutboxDelivery(
       db,
       repositories.outbox,
@@ -493,8 +514,8 @@ export async function startWorker(platform: Platform): Promise<() => Promise<voi
 }
 
 export async function closePlatform(platform: Platform): Promise<void> {
-  await platform.outboxJobs.drain();
-  await platform.deadlinePrompts.drain();
+  await Promise.all([platform.outboxJobs.reports.drain(), platform.outboxJobs.immediate.drain()]);
+  await Promise.all([platform.deadlinePrompts.reports.drain(), platform.deadlinePrompts.immediate.drain()]);
   await platform.queue.close();
   await platform.faces.queue.close();
   await platform.deadlineQueue.close();

@@ -122,4 +122,36 @@ describe('CallBatcher', () => {
     calls[1]?.release();
     await second;
   });
+
+  it('sends a full batch without waiting', async () => {
+    const { calls, send } = controlledSend();
+    const batcher = new CallBatcher(send, 2, 60_000);
+
+    const first = batcher.add(1);
+    calls[0]?.release();
+    await first;
+    const full = [batcher.add(2), batcher.add(3)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(calls.map((call) => call.items)).toEqual([[1], [2, 3]]);
+    calls[1]?.release();
+    await Promise.all(full);
+  });
+
+  it('drains items waiting for the interval', async () => {
+    const { calls, send } = controlledSend();
+    const batcher = new CallBatcher(send, 100, 50);
+
+    const first = batcher.add(1);
+    calls[0]?.release();
+    await first;
+    const second = batcher.add(2);
+    const draining = batcher.drain();
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    calls[1]?.release();
+    await draining;
+
+    await expect(second).resolves.toBeUndefined();
+    expect(calls.map((call) => call.items)).toEqual([[1], [2]]);
+  });
 });

@@ -12,13 +12,17 @@ interface Waiting<T> {
  * their number, as a database's group commit does, and no timer adds delay on a quiet system.
  * `minIntervalMs` spaces the calls further apart: a call that would start sooner after the one
  * before waits, and the items arriving meanwhile join it. An item that finds the batcher idle for
- * longer than that still goes out at once.
+ * longer than that still goes out at once, and so does a full batch. A caller that awaits each
+ * item before adding the next waits the interval every time, so such callers get a batcher
+ * without one.
  */
 export class CallBatcher<T> {
   private waiting: Waiting<T>[] = [];
   private inFlight: Promise<void> | null = null;
-  /** When the last call started (ms since the epoch); calls start at least `minIntervalMs` apart. */
+  /** When the last call started, on the monotonic clock (`performance.now()`, ms). */
   private lastCallAt = Number.NEGATIVE_INFINITY;
+  /** Ends the current wait for the interval early; set only while the loop waits. */
+  private endWait: (() => void) | null = null;
 
   constructor(
     /** Sends one batch; a throw fails every item of that batch. */
@@ -34,6 +38,7 @@ export class CallBatcher<T> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       if (!this.inFlight) this.inFlight = this.sendUntilEmpty();
+      else if (this.waiting.length >= this.maxBatch) this.endWait?.();
     });
   }
 
@@ -45,9 +50,18 @@ export class CallBatcher<T> {
   private async sendUntilEmpty(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
-        const wait = this.lastCallAt + this.minIntervalMs - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        this.lastCallAt = Date.now();
+        const wait = this.lastCallAt + this.minIntervalMs - performance.now();
+        if (wait > 0 && this.waiting.length < this.maxBatch) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.endWait = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.endWait = null;
+        }
+        this.lastCallAt = performance.now();
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
           await this.send(batch.map((waiting) => waiting.item));
