@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Starts the server as `npm start` runs it (the API process and its outbox worker process) on
@@ -41,4 +42,23 @@ export async function startBenchServer(
   }
   server.kill('SIGKILL');
   throw new Error('the benchmark server did not become healthy within 30 s');
+}
+
+/** Returns the pid of the worker process that the server process forked, if there is one. */
+export function workerProcessOf(serverPid: number | undefined): number | undefined {
+  if (serverPid === undefined) return undefined;
+  try {
+    const children = execFileSync('pgrep', ['-P', String(serverPid)])
+      .toString()
+      .trim()
+      .split('\n');
+    // The API process may also run a face index build in a child process.
+    const worker = children.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'),
+    );
+    return worker === undefined ? undefined : Number(worker);
+  } catch {
+    // pgrep exits with 1 when the server has no child, as with BENCH_API_ONLY.
+    return undefined;
+  }
 }

@@ -1,13 +1,11 @@
 // Report intake under concurrent load: POST /api/reports against a real server process and its
 // worker process. Each report is geofenced and stored with its alerts and outbox in one statement.
 // GET /api/health on the same server is the floor that HTTP, Express and one query cost.
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, recreateBenchDatabase, siblingDatabaseUrl } from './bench-database.js';
-import { startBenchServer } from './bench-server.js';
+import { startBenchServer, workerProcessOf } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
 
@@ -140,25 +138,6 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');
-  }
-}
-
-/** Returns the pid of the worker process that the server process forked, if there is one. */
-function workerProcessOf(serverPid: number | undefined): number | undefined {
-  if (serverPid === undefined) return undefined;
-  try {
-    const children = execFileSync('pgrep', ['-P', String(serverPid)])
-      .toString()
-      .trim()
-      .split('\n');
-    // The API process may also run a face index build in a child process.
-    const worker = children.find((pid) =>
-      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'),
-    );
-    return worker === undefined ? undefined : Number(worker);
-  } catch {
-    // pgrep exits with 1 when the server has no child, as with BENCH_API_ONLY.
-    return undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createDatabase } from '../api/src/database.js';
 import { BENCH_DATABASE_URL, recreateBenchDatabase, siblingDatabaseUrl } from './bench-database.js';
-import { startBenchServer } from './bench-server.js';
+import { startBenchServer, workerProcessOf } from './bench-server.js';
 import { type ConstantRateResult, offerConstantRate } from './constant-rate-load.js';
 import { loadLastSeenPoints, reportBodyMaker } from './last-seen-points.js';
 
@@ -30,18 +30,6 @@ function cpuMilliseconds(pid: number): number | undefined {
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return undefined;
-  }
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)])
-      .toString()
-      .trim()
-      .split('\n')
-      .map(Number);
-  } catch {
-    return [];
   }
 }
 
@@ -119,10 +107,7 @@ try {
   // Warm-up: JIT, prepared statements and pool connections.
   await offer(RATE, 3);
   await waitForDelivery();
-  // The API's children are the worker and tsx's esbuild service.
-  const workerPid =
-    childPids(apiPid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main')) ??
-    0;
+  const workerPid = workerProcessOf(apiPid) ?? 0;
   const redisPids = pidsOf('redis-server');
   const postgresPids = pidsOf('postgres');
 
