@@ -154,4 +154,17 @@ describe('CallBatcher', () => {
     await expect(second).resolves.toBeUndefined();
     expect(calls.map((call) => call.items)).toEqual([[1], [2]]);
   });
+
+  it('recovers from a synchronous throw', async () => {
+    let calls = 0;
+    const batcher = new CallBatcher<number>((): Promise<void> => {
+      calls += 1;
+      if (calls === 1) throw new Error('bad batch');
+      return Promise.resolve();
+    });
+
+    await expect(batcher.add(1)).rejects.toThrow('bad batch');
+    await expect(batcher.add(2)).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
 });

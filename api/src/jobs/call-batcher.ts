@@ -64,7 +64,9 @@ export class CallBatcher<T> {
         this.lastCallAt = performance.now();
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
-          await this.send(batch.map((waiting) => waiting.item));
+          // The async wrapper turns a synchronous throw into a rejection, so this always awaits and
+          // the loop cannot end before add() has stored it in inFlight.
+          await (async () => this.send(batch.map((waiting) => waiting.item)))();
           for (const waiting of batch) waiting.resolve();
         } catch (error) {
           for (const waiting of batch) waiting.reject(error as Error);
